@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from campaign.extensions import db
+from campaign.timeutil import utcnow
+
+STATUSES = ("queued", "sending", "sent", "failed", "bounced", "skipped")
+
+
+class Delivery(db.Model):
+    """One message of one kind, about one source object, to one recipient.
+
+    Unique per (kind, source, recipient, seq) so a retried request or a double click
+    can never queue the same message twice; `seq` allows the few deliberate repeats
+    (for example, "you already signed" reminders).
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    stream: Mapped[str] = mapped_column(String(16))  # transactional, alerts, campaign
+    source_id: Mapped[int]
+    supporter_id: Mapped[int | None] = mapped_column(ForeignKey("supporter.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("kind", "source_id", "supporter_id", "seq"),
+        Index("ix_delivery_due", "status", "next_attempt_at"),
+    )

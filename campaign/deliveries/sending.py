@@ -1,0 +1,158 @@
+"""Workers send queued deliveries in small claimed batches.
+
+A row is claimed (status `sending`) before its message goes out and marked `sent` right
+after the relay accepts it, each in its own commit. A worker that dies leaves at most
+its in-flight row ambiguous; the sweep returns stale claims to the queue, so nothing is
+lost and at most one message per crashed worker can go twice (REL-03).
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import update
+
+from campaign.deliveries.kinds import KINDS
+from campaign.deliveries.models import Delivery
+from campaign.email import Transport, open_transport
+from campaign.extensions import db
+from campaign.supporters.models import Supporter
+from campaign.supporters.services import is_suppressed, suppress
+from campaign.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+STALE_CLAIM = timedelta(minutes=10)
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+
+def claim_batch(limit: int) -> list[int]:
+    """Atomically move up to `limit` due rows from queued to sending; return their ids."""
+    now = utcnow()
+    due = (
+        db.select(Delivery.id)
+        .where(Delivery.status == "queued", Delivery.next_attempt_at <= now)
+        .order_by(Delivery.id)
+        .limit(limit)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    ids = list(
+        db.session.scalars(
+            update(Delivery)
+            .where(Delivery.id.in_(due.scalar_subquery()), Delivery.status == "queued")
+            .values(status="sending", claimed_at=now)
+            .returning(Delivery.id)
+        )
+    )
+    db.session.commit()
+    return sorted(ids)
+
+
+def requeue_stale_claims() -> int:
+    """Give back rows claimed by a worker that died before finishing them."""
+    result = db.session.execute(
+        update(Delivery)
+        .where(Delivery.status == "sending", Delivery.claimed_at < utcnow() - STALE_CLAIM)
+        .values(status="queued", claimed_at=None)
+    )
+    db.session.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(30 * 2 ** (attempts - 1), 6 * 3600))
+
+
+def _is_permanent(exc: Exception) -> bool:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500
+    return False
+
+
+def send_one(delivery: Delivery, transport: Transport, report: SendReport) -> None:
+    kind = KINDS.get(delivery.kind)
+    supporter = db.session.get(Supporter, delivery.supporter_id) if delivery.supporter_id else None
+    if supporter is not None and is_suppressed(supporter, stream=delivery.stream):
+        outgoing = None
+    else:
+        outgoing = kind.render(delivery) if kind else None
+    if outgoing is None:
+        delivery.status = "skipped"
+        report.skipped += 1
+        db.session.commit()
+        return
+    delivery.attempts += 1
+    try:
+        transport.send(outgoing)
+    except (smtplib.SMTPException, OSError) as exc:
+        delivery.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+        if _is_permanent(exc):
+            delivery.status = "bounced"
+            report.failed += 1
+            if supporter is not None:
+                suppress(email_hash_value=supporter.email_hash, reason="bounced")
+        elif delivery.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+            delivery.status = "failed"
+            report.failed += 1
+        else:
+            delivery.status = "queued"
+            delivery.next_attempt_at = utcnow() + _backoff(delivery.attempts)
+            report.retried += 1
+        db.session.commit()
+        if not _is_permanent(exc):
+            raise
+        return
+    delivery.status = "sent"
+    delivery.sent_at = utcnow()
+    delivery.last_error = ""
+    db.session.commit()
+    report.sent += 1
+
+
+def send_due(*, max_batches: int = 100) -> SendReport:
+    """Send everything that is due, batch by batch, over one transport."""
+    report = SendReport()
+    transport = open_transport()
+    batch_size = int(current_app.config["MAIL_BATCH_SIZE"])
+    try:
+        for _ in range(max_batches):
+            ids = claim_batch(batch_size)
+            if not ids:
+                break
+            for index, delivery_id in enumerate(ids):
+                delivery = db.session.get(Delivery, delivery_id)
+                if delivery is None or delivery.status != "sending":
+                    continue
+                try:
+                    send_one(delivery, transport, report)
+                except (smtplib.SMTPException, OSError):
+                    # The relay is unwell: give the rest of this batch back and stop.
+                    _release(ids[index + 1 :])
+                    log.warning("Mail relay error; %d deliveries wait for retry", len(ids) - index)
+                    return report
+    finally:
+        transport.close()
+    return report
+
+
+def _release(ids: list[int]) -> None:
+    if ids:
+        db.session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(ids), Delivery.status == "sending")
+            .values(status="queued", claimed_at=None)
+        )
+        db.session.commit()

@@ -1,0 +1,1 @@
+"""Demo content: the default campaign, loaded with `flask demo`."""

@@ -1,0 +1,58 @@
+"""Extensions, created unbound and initialised in create_app()."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import sqlite3
+from typing import Any
+
+from flask import current_app, request
+from flask_caching import Cache
+from flask_limiter import Limiter
+from flask_mail import Mail
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    # Named constraints so Alembic can alter them, on SQLite (batch mode) as on PostgreSQL.
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """SQLite: enforce foreign keys, and let the site and the worker share the file."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+def hashed_ip() -> str:
+    """A keyed hash of the client's IP: enough to rate-limit, useless to identify (PRIV-09)."""
+    key = current_app.config["SECRET_KEY"].encode()
+    ip = (request.remote_addr or "unknown").encode()
+    return hmac.new(key, b"ip:" + ip, hashlib.sha256).hexdigest()[:32]
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate(render_as_batch=True, compare_type=True)
+csrf = CSRFProtect()
+mail = Mail()
+cache = Cache()
+limiter = Limiter(key_func=hashed_ip, default_limits=[])

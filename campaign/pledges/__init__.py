@@ -1,0 +1,1 @@
+"""Sectors, pledges, signing, confirmation and the public counts."""

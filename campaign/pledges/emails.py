@@ -1,0 +1,62 @@
+"""The pledge emails: confirm your signature; you already signed."""
+
+from __future__ import annotations
+
+from flask import current_app, url_for
+
+from campaign.deliveries.kinds import register_kind
+from campaign.deliveries.models import Delivery
+from campaign.email import Outgoing, build_email
+from campaign.extensions import db
+from campaign.pledges.models import Signature
+from campaign.tokens import make_token
+
+
+def confirm_url(signature: Signature) -> str:
+    token = make_token("confirm", signature.id)
+    return current_app.config["SITE_URL"].rstrip("/") + url_for("pledges.confirm", token=token)
+
+
+def bounce_token(delivery: Delivery) -> str:
+    """An opaque token naming the delivery, for the envelope sender (bounce handling)."""
+    return make_token("bounce", delivery.id).replace(".", "=")
+
+
+def _pledge_email(delivery: Delivery, *, template: str, subject: str) -> Outgoing | None:
+    signature = db.session.get(Signature, delivery.source_id)
+    if signature is None:  # erased or expired since it was queued
+        return None
+    pledge = signature.pledge
+    site = current_app.config["SITE_URL"].rstrip("/")
+    return build_email(
+        template,
+        to=signature.supporter.email,
+        to_name=signature.supporter.name,
+        subject=subject,
+        stream="transactional",
+        bounce_token=bounce_token(delivery),
+        headers={"Auto-Submitted": "auto-generated"},
+        signature=signature,
+        pledge=pledge,
+        name=signature.supporter.name,
+        confirm_url=confirm_url(signature),
+        pledge_url=site + url_for("pledges.pledge", slug=pledge.slug),
+        privacy_url=site + url_for("pages.privacy"),
+        max_age_days=current_app.config["CONFIRM_TOKEN_MAX_AGE"] // 86400,
+    )
+
+
+def render_confirm(delivery: Delivery) -> Outgoing | None:
+    return _pledge_email(delivery, template="pledges/email/confirm", subject="Confirm your pledge")
+
+
+def render_already_signed(delivery: Delivery) -> Outgoing | None:
+    return _pledge_email(
+        delivery,
+        template="pledges/email/already_signed",
+        subject="You have already signed this pledge",
+    )
+
+
+register_kind("confirm_signature", stream="transactional", render=render_confirm)
+register_kind("already_signed", stream="transactional", render=render_already_signed)

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField
+from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+
+from campaign.geo import Place, PostcodeError, find_place
+
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def no_control_characters(form: Any, field: Any) -> None:
+    if field.data and CONTROL_CHARS.search(field.data):
+        raise ValidationError("Remove line breaks and other invisible characters.")
+
+
+def no_links(form: Any, field: Any) -> None:
+    """Names go into emails sent to the address given: keep links and addresses out."""
+    if field.data and re.search(r"https?:|www\.|@|\.(com|org|net|uk)\b", field.data, re.I):
+        raise ValidationError("Enter just your name, without links or email addresses.")
+
+
+def strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+class SignForm(FlaskForm):
+    name = StringField(
+        "Your name",
+        filters=[strip],
+        validators=[
+            InputRequired("Enter your name."),
+            Length(max=100, message="Your name must be 100 characters or fewer."),
+            no_control_characters,
+            no_links,
+        ],
+        description="Only shown publicly if you choose so below.",
+    )
+    email = EmailField(
+        "Email address",
+        filters=[strip],
+        validators=[
+            InputRequired("Enter your email address."),
+            Length(max=254, message="That email address is too long."),
+            no_control_characters,
+            Email("Enter an email address like name@example.com.", check_deliverability=False),
+        ],
+        description="We send one email to confirm your signature. Use a personal address.",
+    )
+    postcode = StringField(
+        "Postcode",
+        filters=[strip],
+        validators=[InputRequired("Enter your postcode."), Length(max=16), no_control_characters],
+        description="Where you live or work. We keep only the local authority, for the "
+        "counts by area; never the postcode itself.",
+    )
+    role = StringField(
+        "Your role (optional)",
+        filters=[strip],
+        validators=[
+            Optional(),
+            Length(max=100, message="Your role must be 100 characters or fewer."),
+            no_control_characters,
+        ],
+        description="For example: receptionist, teacher, housing officer. Never published.",
+    )
+    display = RadioField(
+        "What may we show publicly?",
+        choices=[
+            ("none", "Nothing: count me, but show no name"),
+            ("initial", "My first name and last initial"),
+            ("full", "My full name"),
+        ],
+        default="none",
+        validators=[InputRequired("Choose what may be shown publicly.")],
+    )
+    consent = BooleanField(
+        "",  # the label is the consent wording, set per pledge by the view
+        validators=[InputRequired("Tick this box to record your pledge.")],
+    )
+    wants_updates = BooleanField("")
+    wants_alerts = BooleanField("")
+    employer_ack = HiddenField(default="")
+    # Anti-bot: a field people never see and a signed timestamp (BOT-02).
+    website = StringField("Leave this field empty", filters=[strip])
+    started = HiddenField()
+
+    place: Place | None = None
+
+    def validate_postcode(self, field: StringField) -> None:
+        try:
+            self.place = find_place(field.data or "")
+        except PostcodeError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class ConfirmForm(FlaskForm):
+    """Only the CSRF token: the button that confirms a signature (GET never does)."""

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from campaign.extensions import db
+from campaign.supporters.models import Supporter
+from campaign.timeutil import utcnow
+
+DISPLAY_CHOICES = ("none", "initial", "full")
+
+
+class Sector(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+    pledges: Mapped[list[Pledge]] = relationship(
+        back_populates="sector", order_by="Pledge.position"
+    )
+
+
+class Pledge(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    sector_id: Mapped[int] = mapped_column(ForeignKey("sector.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    statement: Mapped[str] = mapped_column(Text)
+    target: Mapped[int] = mapped_column(default=1000)
+    is_open: Mapped[bool] = mapped_column(default=True)
+    wording_version: Mapped[int] = mapped_column(default=1)
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    sector: Mapped[Sector] = relationship(back_populates="pledges")
+
+    __table_args__ = (CheckConstraint("target > 0", name="target_positive"),)
+
+
+class Signature(db.Model):
+    """One person's signature of one pledge, with what they chose to make public.
+
+    Counted only once confirmed from the inbox and not flagged as abuse. Name, area and
+    choices live here rather than on the supporter so that a sign-up for an address
+    someone doesn't own can never change that person's details.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pledge_id: Mapped[int] = mapped_column(ForeignKey("pledge.id"))
+    supporter_id: Mapped[int] = mapped_column(ForeignKey("supporter.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    display: Mapped[str] = mapped_column(String(10), default="none")
+    role: Mapped[str] = mapped_column(String(100), default="")
+    area_code: Mapped[str] = mapped_column(String(9))
+    wording_version: Mapped[int]
+    wants_updates: Mapped[bool] = mapped_column(default=False)
+    wants_alerts: Mapped[bool] = mapped_column(default=False)
+    flagged: Mapped[bool] = mapped_column(default=False)
+    flag_reason: Mapped[str] = mapped_column(String(40), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    pledge: Mapped[Pledge] = relationship()
+    supporter: Mapped[Supporter] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("pledge_id", "supporter_id"),
+        CheckConstraint("display IN ('none', 'initial', 'full')", name="display_choice"),
+        Index("ix_signature_pledge_confirmed", "pledge_id", "confirmed_at"),
+        Index("ix_signature_confirmed_at", "confirmed_at"),
+        Index("ix_signature_supporter", "supporter_id"),
+    )
+
+    @property
+    def counts(self) -> bool:
+        return self.confirmed_at is not None and not self.flagged
+
+    @property
+    def public_name(self) -> str | None:
+        """The name as the signer chose to show it, or None for anonymous."""
+        parts = self.name.split()
+        if self.display == "full":
+            return self.name
+        if self.display == "initial" and parts:
+            return parts[0] + (f" {parts[-1][0]}." if len(parts) > 1 else "")
+        return None
+
+
+class Tally(db.Model):
+    """Sharded counters behind the public counts (DESIGN.md "Counts").
+
+    A confirmation adds one to a random shard of each of its tallies, so concurrent
+    signers rarely touch the same row; readers sum a few shards. `kind` is
+    total (key ""), area (key = ONS code) or day (key = YYYY-MM-DD).
+    The reconciliation job recomputes every tally exactly from the signatures.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    pledge_id: Mapped[int] = mapped_column(ForeignKey("pledge.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(10), default="")
+    shard: Mapped[int] = mapped_column(default=0)
+    count: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (UniqueConstraint("kind", "pledge_id", "key", "shard"),)

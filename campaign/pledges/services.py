@@ -1,0 +1,172 @@
+"""Signing and confirming: the rules, written into the caller's transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from campaign.deliveries.services import deliveries_count, queue_delivery
+from campaign.extensions import db
+from campaign.pledges import tallies
+from campaign.pledges.consent import (
+    CONSENT_VERSION,
+    PLEDGE_CONSENT,
+    UPDATES_CONSENT,
+    alerts_consent,
+)
+from campaign.pledges.models import Pledge, Signature
+from campaign.supporters.models import AlertSubscription, Supporter
+from campaign.supporters.services import email_hash, record_consent
+from campaign.timeutil import utcnow
+
+EMPLOYER_DOMAINS = (
+    "nhs.net",
+    "nhs.uk",
+    "gov.uk",
+    "police.uk",
+    "sch.uk",
+    "ac.uk",
+    "mod.uk",
+    "gov.scot",
+    "gov.wales",
+    "llyw.cymru",
+    "hscni.net",
+    "parliament.uk",
+    "nhs.scot",
+)
+
+
+class PledgeClosed(Exception):
+    """The pledge no longer accepts signatures."""
+
+
+class AlreadyConfirmed(Exception):
+    """The signature was confirmed before."""
+
+
+@dataclass
+class SignOutcome:
+    signature: Signature
+    created: bool  # False: this address had already signed this pledge
+
+
+def is_employer_address(email: str) -> bool:
+    """True for addresses an employer can read (PRIV-11): warn before they are used."""
+    domain = email.rpartition("@")[2].lower().rstrip(".")
+    return any(domain == d or domain.endswith("." + d) for d in EMPLOYER_DOMAINS)
+
+
+def sign(
+    *,
+    pledge: Pledge,
+    name: str,
+    email: str,
+    area_code: str,
+    role: str,
+    display: str,
+    wants_updates: bool,
+    wants_alerts: bool,
+    flag_reason: str,
+) -> SignOutcome:
+    """Record a signature and queue its confirmation email, or, if this address signed
+    already, queue a "you already signed" email instead. The caller commits once; a
+    concurrent twin fails with IntegrityError on the unique constraints (REL-02)."""
+    if not pledge.is_open:
+        raise PledgeClosed(pledge.slug)
+    supporter = db.session.scalar(db.select(Supporter).filter_by(email_hash=email_hash(email)))
+    if supporter is None:
+        supporter = Supporter(email=email, email_hash=email_hash(email), name=name)
+        db.session.add(supporter)
+        db.session.flush()
+
+    existing = db.session.scalar(
+        db.select(Signature).filter_by(pledge_id=pledge.id, supporter_id=supporter.id)
+    )
+    if existing is not None:
+        _remind(existing)
+        return SignOutcome(existing, created=False)
+
+    signature = Signature(
+        pledge_id=pledge.id,
+        supporter_id=supporter.id,
+        name=name,
+        display=display,
+        role=role,
+        area_code=area_code,
+        wording_version=pledge.wording_version,
+        wants_updates=wants_updates,
+        wants_alerts=wants_alerts,
+        flagged=bool(flag_reason),
+        flag_reason=flag_reason,
+    )
+    db.session.add(signature)
+    db.session.flush()
+    _record_consents(supporter, pledge, wants_updates=wants_updates, wants_alerts=wants_alerts)
+    queue_delivery(kind="confirm_signature", source_id=signature.id, supporter_id=supporter.id)
+    return SignOutcome(signature, created=True)
+
+
+def _record_consents(
+    supporter: Supporter, pledge: Pledge, *, wants_updates: bool, wants_alerts: bool
+) -> None:
+    version = f"{CONSENT_VERSION}/pledge-{pledge.slug}-v{pledge.wording_version}"
+    statement = f"{PLEDGE_CONSENT}\n\n{pledge.title}\n{pledge.statement}"
+    grants = [(f"pledge:{pledge.slug}", statement)]
+    if wants_updates:
+        grants.append(("updates", UPDATES_CONSENT))
+    if wants_alerts:
+        grants.append((f"alerts:{pledge.sector.slug}", alerts_consent(pledge.sector.name)))
+    for purpose, text in grants:
+        record_consent(
+            supporter=supporter,
+            purpose=purpose,
+            granted=True,
+            wording_version=version,
+            text=text,
+            channel="sign form",
+        )
+
+
+def _remind(signature: Signature) -> None:
+    """At most a few "you already signed" emails per signature (BOT-03)."""
+    sent = deliveries_count(kind="already_signed", source_id=signature.id)
+    if sent < current_app.config["ALREADY_SIGNED_MAX_EMAILS"]:
+        queue_delivery(
+            kind="already_signed",
+            source_id=signature.id,
+            supporter_id=signature.supporter_id,
+            seq=sent + 1,
+        )
+
+
+def confirm(signature: Signature) -> None:
+    """Confirm from the inbox: the signature counts (unless flagged) and the choices made
+    on the form take effect, now that the address is proven to be theirs."""
+    now = utcnow()
+    # A conditional UPDATE, so two clicks racing each other confirm (and count) once.
+    claimed = db.session.execute(
+        update(Signature)
+        .where(Signature.id == signature.id, Signature.confirmed_at.is_(None))
+        .values(confirmed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise AlreadyConfirmed(signature.id)
+    set_committed_value(signature, "confirmed_at", now)
+    supporter = signature.supporter
+    if supporter.confirmed_at is None:
+        supporter.confirmed_at = now
+    supporter.name = signature.name
+    supporter.last_active_at = now
+    if signature.wants_updates:
+        supporter.wants_updates = True
+    if signature.wants_alerts:
+        sector_id = signature.pledge.sector_id
+        if not any(s.sector_id == sector_id for s in supporter.alert_subscriptions):
+            supporter.alert_subscriptions.append(AlertSubscription(sector_id=sector_id))
+    db.session.flush()
+    if signature.counts:
+        tallies.add_signature(signature)

@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response
+
+from campaign.deliveries.tasks import wake_sender
+from campaign.extensions import cache, db
+from campaign.pledges import bots, queries, services
+from campaign.pledges.chart import growth_svg
+from campaign.pledges.consent import PLEDGE_CONSENT, UPDATES_CONSENT, alerts_consent
+from campaign.pledges.forms import ConfirmForm, SignForm
+from campaign.pledges.models import Pledge, Signature
+from campaign.tokens import BadToken, ExpiredToken, read_token
+
+bp = Blueprint("pledges", __name__)
+
+
+def get_pledge_or_404(slug: str) -> Pledge:
+    pledge = queries.pledge_by_slug(slug)
+    if pledge is None:
+        abort(404)
+    return pledge
+
+
+@bp.get("/")
+def home() -> str:
+    counts = queries.public_counts()
+    points = queries.growth()
+    return render_template(
+        "pledges/home.html",
+        counts=counts,
+        by_pledge={p["slug"]: p["count"] for p in counts["pledges"]},
+        sectors=queries.open_sectors(),
+        areas=queries.area_counts()[:10],
+        chart=growth_svg(points, title="Confirmed signatures over the last 90 days"),
+        points=points,
+    )
+
+
+@bp.get("/areas")
+def areas() -> str:
+    return render_template(
+        "pledges/areas.html",
+        areas=queries.area_counts(),
+        threshold=current_app.config["PUBLIC_COUNT_THRESHOLD"],
+    )
+
+
+def _render_pledge(
+    pledge: Pledge, form: SignForm, *, status: int = 200, employer_warning: bool = False
+) -> tuple[str, int]:
+    if not form.started.data:  # keep the original time across re-displays of the form
+        form.started.data = bots.form_timestamp()
+    form.consent.label.text = PLEDGE_CONSENT
+    form.wants_updates.label.text = UPDATES_CONSENT
+    form.wants_alerts.label.text = alerts_consent(pledge.sector.name)
+    return render_template(
+        "pledges/pledge.html",
+        pledge=pledge,
+        form=form,
+        count=queries.pledge_count(pledge),
+        names=queries.recent_public_names(pledge),
+        employer_warning=employer_warning,
+    ), status
+
+
+@bp.get("/pledges/<slug>")
+def pledge(slug: str) -> tuple[str, int]:
+    return _render_pledge(get_pledge_or_404(slug), SignForm())
+
+
+@bp.post("/pledges/<slug>")
+def sign(slug: str) -> Response | tuple[str, int]:
+    pledge = get_pledge_or_404(slug)
+    form = SignForm()
+    if not pledge.is_open:
+        abort(410)
+    if not form.validate():
+        return _render_pledge(pledge, form, status=422)
+    thanks = redirect(url_for("pledges.thanks", slug=pledge.slug), code=303)
+    if bots.looks_automated(honeypot=form.website.data or "", started=form.started.data or ""):
+        return thanks  # the normal page, and nothing stored or sent (BOT-02)
+    email = form.email.data or ""
+    if services.is_employer_address(email) and form.employer_ack.data != "yes":
+        form.employer_ack.data = "yes"
+        return _render_pledge(pledge, form, employer_warning=True)
+
+    assert form.place is not None
+    try:
+        services.sign(
+            pledge=pledge,
+            name=form.name.data or "",
+            email=email,
+            area_code=form.place.area_code,
+            role=form.role.data or "",
+            display=form.display.data or "none",
+            wants_updates=form.wants_updates.data,
+            wants_alerts=form.wants_alerts.data,
+            flag_reason=bots.rate_limit_flag(email),
+        )
+        db.session.commit()
+    except IntegrityError:
+        # An identical submission committed first: it already holds the one signature
+        # and its one confirmation email (REL-02).
+        db.session.rollback()
+    wake_sender()
+    return thanks
+
+
+@bp.get("/pledges/<slug>/thanks")
+def thanks(slug: str) -> str:
+    pledge = get_pledge_or_404(slug)
+    dev_outbox = "dev_outbox.index" in current_app.view_functions
+    return render_template("pledges/thanks.html", pledge=pledge, dev_outbox=dev_outbox)
+
+
+def _signature_from_token(token: str) -> Signature | None:
+    max_age = current_app.config["CONFIRM_TOKEN_MAX_AGE"]
+    signature_id = read_token("confirm", token, max_age=max_age)
+    return db.session.get(Signature, signature_id) if isinstance(signature_id, int) else None
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+def confirm(token: str) -> tuple[str, int] | str:
+    """GET shows a button (mail scanners follow links); only the POST confirms."""
+    try:
+        signature = _signature_from_token(token)
+    except ExpiredToken:
+        return render_template("pledges/confirm_problem.html", reason="expired"), 410
+    except BadToken:
+        return render_template("pledges/confirm_problem.html", reason="invalid"), 404
+    if signature is None:
+        return render_template("pledges/confirm_problem.html", reason="gone"), 404
+
+    form = ConfirmForm()
+    if signature.confirmed_at is not None:
+        return render_template(
+            "pledges/confirmed.html",
+            signature=signature,
+            count=queries.pledge_count(signature.pledge),
+            already=True,
+        )
+    if not form.validate_on_submit():
+        return render_template("pledges/confirm.html", signature=signature, form=form)
+    try:
+        services.confirm(signature)
+        db.session.commit()
+    except services.AlreadyConfirmed:
+        db.session.rollback()
+    cache.delete_memoized(queries.public_counts)
+    return render_template(
+        "pledges/confirmed.html",
+        signature=signature,
+        count=queries.pledge_count(signature.pledge),
+        already=False,
+    )

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from campaign.extensions import db
+from campaign.timeutil import utcnow
+
+
+class Supporter(db.Model):
+    """One person, identified by a keyed hash of their canonical email address.
+
+    `email` is kept only to send mail; de-duplication and suppression use `email_hash`,
+    so the address itself never needs to be searched for.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    email_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    wants_updates: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_active_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    alert_subscriptions: Mapped[list[AlertSubscription]] = relationship(
+        back_populates="supporter", cascade="all, delete-orphan"
+    )
+
+
+class AlertSubscription(db.Model):
+    """Agreement alerts for one sector, at the frequency the supporter chose."""
+
+    supporter_id: Mapped[int] = mapped_column(
+        ForeignKey("supporter.id", ondelete="CASCADE"), primary_key=True
+    )
+    sector_id: Mapped[int] = mapped_column(
+        ForeignKey("sector.id", ondelete="CASCADE"), primary_key=True
+    )
+    frequency: Mapped[str] = mapped_column(String(10), default="immediate")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    supporter: Mapped[Supporter] = relationship(back_populates="alert_subscriptions")
+
+
+class ConsentRecord(db.Model):
+    """Append-only history of each consent given or withdrawn (PRIV-03)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supporter_id: Mapped[int] = mapped_column(ForeignKey("supporter.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(80))  # pledge:<slug>, updates, alerts:<slug>
+    granted: Mapped[bool]
+    wording_version: Mapped[str] = mapped_column(String(40))
+    text_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the exact text shown
+    channel: Mapped[str] = mapped_column(String(40))  # sign form, preferences, unsubscribe…
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (Index("ix_consent_record_supporter", "supporter_id", "at"),)
+
+
+class Suppression(db.Model):
+    """Addresses we must never mail again, kept only as a keyed hash."""
+
+    email_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(40))  # unsubscribed, erased, bounced, complaint
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import current_app
+
+from campaign.extensions import db
+from campaign.supporters.models import ConsentRecord, Supporter, Suppression
+
+GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
+# Reasons that stop even transactional mail: the address does not work or complained.
+HARD_SUPPRESSION = {"bounced", "complaint"}
+
+
+def canonical_email(address: str) -> str:
+    """The form used to recognise one person behind variants of an address (BOT-04):
+    lower case, no +tag, and for Gmail no dots and googlemail → gmail."""
+    local, _, domain = address.strip().lower().rpartition("@")
+    local = local.split("+", 1)[0]
+    if domain in GMAIL_DOMAINS:
+        domain = "gmail.com"
+        local = local.replace(".", "")
+    return f"{local}@{domain}"
+
+
+def email_hash(address: str) -> str:
+    """Keyed hash of the canonical address: de-duplicates and suppresses without the
+    address, and cannot be reversed by hashing a list of guesses without the key."""
+    key = hmac.new(current_app.config["SECRET_KEY"].encode(), b"email-hash", hashlib.sha256)
+    return hmac.new(key.digest(), canonical_email(address).encode(), hashlib.sha256).hexdigest()
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def supporter_by_email(address: str) -> Supporter | None:
+    return db.session.scalar(db.select(Supporter).filter_by(email_hash=email_hash(address)))
+
+
+def record_consent(
+    *,
+    supporter: Supporter,
+    purpose: str,
+    granted: bool,
+    wording_version: str,
+    text: str,
+    channel: str,
+) -> ConsentRecord:
+    record = ConsentRecord(
+        supporter_id=supporter.id,
+        purpose=purpose,
+        granted=granted,
+        wording_version=wording_version,
+        text_hash=text_hash(text),
+        channel=channel,
+    )
+    db.session.add(record)
+    return record
+
+
+def is_suppressed(supporter: Supporter, *, stream: str) -> bool:
+    """Checked again at send time for every recipient."""
+    suppression = db.session.get(Suppression, supporter.email_hash)
+    if suppression is None:
+        return False
+    return stream != "transactional" or suppression.reason in HARD_SUPPRESSION
+
+
+def suppress(*, email_hash_value: str, reason: str) -> None:
+    existing = db.session.get(Suppression, email_hash_value)
+    if existing is None:
+        db.session.add(Suppression(email_hash=email_hash_value, reason=reason))
+    elif reason in HARD_SUPPRESSION:
+        existing.reason = reason
+    db.session.flush()
