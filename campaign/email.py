@@ -11,6 +11,7 @@ from __future__ import annotations
 import smtplib
 from dataclasses import dataclass, field
 from email.headerregistry import Address
+from email.policy import SMTP as SMTP_POLICY
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
@@ -120,7 +121,7 @@ class SMTPTransport:
         host = self.host
         if host is None or self.sent_on_connection >= self.reconnect_every:
             host = self._connect()
-        data = outgoing.message.as_bytes()
+        data = outgoing.message.as_bytes(policy=SMTP_POLICY)  # CRLF line ends, as SMTP needs
         try:
             host.sendmail(outgoing.envelope_from, [outgoing.recipient], data)
         except smtplib.SMTPServerDisconnected:

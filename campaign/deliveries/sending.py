@@ -74,12 +74,18 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** (attempts - 1), 6 * 3600))
 
 
-def _is_permanent(exc: Exception) -> bool:
+def _is_bounce(exc: Exception) -> bool:
+    """The relay refused the recipient permanently: the address does not work."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return all(code >= 500 for code, _ in exc.recipients.values())
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return exc.smtp_code >= 500
     return False
+
+
+def _is_permanent(exc: Exception) -> bool:
+    """A 5xx on the message itself: sending it again would fail the same way."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return _is_bounce(exc)
+    return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
 
 
 def send_one(delivery: Delivery, transport: Transport, report: SendReport) -> None:
@@ -99,12 +105,12 @@ def send_one(delivery: Delivery, transport: Transport, report: SendReport) -> No
         transport.send(outgoing)
     except (smtplib.SMTPException, OSError) as exc:
         delivery.last_error = f"{type(exc).__name__}: {exc}"[:1000]
-        if _is_permanent(exc):
+        if _is_bounce(exc):
             delivery.status = "bounced"
             report.failed += 1
             if supporter is not None:
                 suppress(email_hash_value=supporter.email_hash, reason="bounced")
-        elif delivery.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+        elif _is_permanent(exc) or delivery.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
             delivery.status = "failed"
             report.failed += 1
         else:

@@ -6,20 +6,8 @@ import brotli
 import msgpack
 import pytest
 
-from campaign.geo import build_lookup, default_db_path
 
 Row = tuple[str, object, float, float]  # pcd, laua (str or NaN), easting, northing
-
-INSTANCE_PATH = Path(__file__).resolve().parents[2] / "instance"
-
-
-@pytest.fixture(scope="session")
-def postcode_db() -> Path:
-    """The real lookup file, as the app would use it; built once (~6 s) if missing."""
-    path = default_db_path(INSTANCE_PATH)
-    if not path.exists():
-        build_lookup(path)
-    return path
 
 
 @pytest.fixture

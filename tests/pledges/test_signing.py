@@ -1,0 +1,70 @@
+"""Signing a pledge and confirming it from the inbox, end to end over real SMTP."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from campaign.extensions import db
+from campaign.pledges.models import Signature
+from campaign.supporters.models import ConsentRecord, Supporter
+from tests.conftest import hidden_inputs
+
+
+def test_sign_confirm_and_count(client, make_pledge, submit_form, sign_data, smtp):
+    pledge = make_pledge(target=50)
+    url = f"/pledges/{pledge.slug}"
+
+    response = submit_form(url, sign_data)
+    assert response.status_code == 303
+    thanks = client.get(response.headers["Location"])
+    assert "Check your email" in thanks.get_data(as_text=True)
+
+    # The confirmation really arrived, addressed to the signer alone.
+    [mail] = smtp.to("asha@example.org")
+    assert mail.message["Subject"] == "Confirm your pledge"
+    assert pledge.title in mail.text
+    assert client.get("/api/v1/counts").get_json()["total"] == 0
+
+    confirm_path = urlsplit(mail.link("/confirm/")).path
+    page = client.get(confirm_path)  # a mail scanner opening the link changes nothing
+    assert "Confirm my signature" in page.get_data(as_text=True)
+    assert db.session.scalar(db.select(Signature)).confirmed_at is None
+
+    confirmed = submit_form(confirm_path, {})
+    assert confirmed.status_code == 200
+    assert "your signature is confirmed" in confirmed.get_data(as_text=True)
+
+    counts = client.get("/api/v1/counts").get_json()
+    assert counts["total"] == 1
+    assert [p["count"] for p in counts["pledges"] if p["slug"] == pledge.slug] == [1]
+    assert {n["code"]: n["count"] for n in counts["nations"]}["E"] == 1
+    # One signature in Westminster: the area table must not reveal it (PRIV-10).
+    home = client.get("/").get_data(as_text=True)
+    assert "fewer than 10" in home
+    assert ">1<" in client.get(url).get_data(as_text=True).replace("</strong>", "<")
+
+
+def test_second_confirmation_says_already_done(client, make_pledge, submit_form, sign_data, smtp):
+    pledge = make_pledge()
+    submit_form(f"/pledges/{pledge.slug}", sign_data)
+    path = urlsplit(smtp.to("asha@example.org")[0].link("/confirm/")).path
+    form = hidden_inputs(client.get(path).get_data(as_text=True))
+    assert client.post(path, data=form).status_code == 200
+    # The same button pressed again (another tab), and the link opened again later.
+    assert "already confirmed" in client.post(path, data=form).get_data(as_text=True)
+    assert "already confirmed" in client.get(path).get_data(as_text=True)
+    assert client.get("/api/v1/counts").get_json()["total"] == 1
+
+
+def test_consent_records_and_stored_fields(client, make_pledge, submit_form, sign_data, smtp):
+    pledge = make_pledge()
+    submit_form(f"/pledges/{pledge.slug}", {**sign_data, "wants_updates": "y"})
+    supporter = db.session.scalar(db.select(Supporter))
+    assert supporter.email == "asha@example.org"
+    assert supporter.wants_updates is False  # not until the address is confirmed
+    records = db.session.scalars(db.select(ConsentRecord).order_by(ConsentRecord.id)).all()
+    assert [r.purpose for r in records] == [f"pledge:{pledge.slug}", "updates"]
+    assert all(r.granted and r.channel == "sign form" and len(r.text_hash) == 64 for r in records)
+    signature = db.session.scalar(db.select(Signature))
+    assert signature.area_code == "E09000033"
+    assert signature.display == "initial"
