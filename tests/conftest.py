@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
-from flask import Flask
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 
 from campaign import create_app
@@ -194,6 +194,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue("postgres_database"))
 
 
+class FreshGlobalsClient(FlaskClient):
+    """Tests hold an app context for database access, and Flask reuses it for requests,
+    so `g` would carry over between requests (CSRF token, logged-in user). In production
+    every request starts with an empty `g`; so does every request here."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if has_app_context():
+            g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def make_app(
     tmp_path: Path, postcode_db: Path, smtp_server: tuple[SMTPRecorder, int], database_url: str
@@ -206,6 +217,7 @@ def make_app(
         config["SQLALCHEMY_DATABASE_URI"] = database_url
         config.update(overrides)
         app = create_app(config)
+        app.test_client_class = FreshGlobalsClient
         with app.app_context():
             db.create_all()
         apps.append(app)
