@@ -267,6 +267,9 @@ def make_pledge(app: Flask, make_sector: Callable[..., Any]) -> Callable[..., An
     from campaign.pledges.models import Pledge, Sector
 
     def make(slug: str = "gp-surgeries", *, sector: Sector | None = None, **kwargs: Any) -> Pledge:
+        existing = db.session.scalar(db.select(Pledge).filter_by(slug=slug))
+        if existing is not None and not kwargs and sector is None:
+            return existing
         if sector is None:
             sector = db.session.scalar(db.select(Sector).filter_by(slug="health")) or make_sector()
         kwargs.setdefault("title", "GP staff against data sharing")
