@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - the known value production refuses
 
@@ -23,7 +23,7 @@ class Config:
     SECRET_KEY = DEV_SECRET_KEY
     SITE_URL = "http://127.0.0.1:5000"
     SQLALCHEMY_DATABASE_URI = ""  # filled in from DATABASE_URL or the instance folder
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
     REDIS_URL = ""
     HOST = "127.0.0.1"
     PORT = 5000

@@ -8,11 +8,12 @@ MAIL_SERVER they are written as .eml files to the outbox folder instead.
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 from dataclasses import dataclass, field
 from email.headerregistry import Address
-from email.policy import SMTP as SMTP_POLICY
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from typing import Protocol
@@ -42,6 +43,15 @@ def _clean(value: str) -> str:
 
 def site_domain() -> str:
     return urlsplit(current_app.config["SITE_URL"]).hostname or "localhost"
+
+
+def site_url(endpoint: str, **values: object) -> str:
+    """An absolute link on SITE_URL, built the same in a request or in a worker."""
+    site = urlsplit(current_app.config["SITE_URL"])
+    adapter = current_app.url_map.bind(
+        site.netloc, url_scheme=site.scheme or "https", script_name=site.path or "/"
+    )
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def sender_for(stream: str) -> str:
@@ -130,10 +140,8 @@ class SMTPTransport:
 
     def close(self) -> None:
         if self.host is not None:
-            try:
-                self.host.quit()
-            except (smtplib.SMTPException, OSError):
-                pass  # the connection is being discarded either way
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self.host.quit()  # the connection is being discarded either way
             self.host = None
 
 

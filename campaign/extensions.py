@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import sqlite3
+from datetime import datetime
 from typing import Any
 
 from flask import current_app, request
@@ -16,19 +17,25 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, registry
+
+from campaign.timeutil import UTCDateTime
 
 
 class Base(DeclarativeBase):
-    # Named constraints so Alembic can alter them, on SQLite (batch mode) as on PostgreSQL.
-    metadata = MetaData(
-        naming_convention={
-            "ix": "ix_%(column_0_label)s",
-            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-            "ck": "ck_%(table_name)s_%(constraint_name)s",
-            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-            "pk": "pk_%(table_name)s",
-        }
+    registry = registry(
+        # Named constraints, so Alembic can alter them on SQLite (batch mode) and PostgreSQL.
+        metadata=MetaData(
+            naming_convention={
+                "ix": "ix_%(column_0_label)s",
+                "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+                "ck": "ck_%(table_name)s_%(constraint_name)s",
+                "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+                "pk": "pk_%(table_name)s",
+            }
+        ),
+        # Every Mapped[datetime] column is timezone-aware UTC (STYLE.md rule 7).
+        type_annotation_map={datetime: UTCDateTime},
     )
 
 

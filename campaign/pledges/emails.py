@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app
 
 from campaign.deliveries.kinds import register_kind
 from campaign.deliveries.models import Delivery
-from campaign.email import Outgoing, build_email
+from campaign.email import Outgoing, build_email, site_url
 from campaign.extensions import db
 from campaign.pledges.models import Signature
 from campaign.tokens import make_token
 
 
 def confirm_url(signature: Signature) -> str:
-    token = make_token("confirm", signature.id)
-    return current_app.config["SITE_URL"].rstrip("/") + url_for("pledges.confirm", token=token)
+    return site_url("pledges.confirm", token=make_token("confirm", signature.id))
 
 
 def bounce_token(delivery: Delivery) -> str:
@@ -27,7 +26,6 @@ def _pledge_email(delivery: Delivery, *, template: str, subject: str) -> Outgoin
     if signature is None:  # erased or expired since it was queued
         return None
     pledge = signature.pledge
-    site = current_app.config["SITE_URL"].rstrip("/")
     return build_email(
         template,
         to=signature.supporter.email,
@@ -40,8 +38,8 @@ def _pledge_email(delivery: Delivery, *, template: str, subject: str) -> Outgoin
         pledge=pledge,
         name=signature.supporter.name,
         confirm_url=confirm_url(signature),
-        pledge_url=site + url_for("pledges.pledge", slug=pledge.slug),
-        privacy_url=site + url_for("pages.privacy"),
+        pledge_url=site_url("pledges.pledge", slug=pledge.slug),
+        privacy_url=site_url("pages.privacy"),
         max_age_days=current_app.config["CONFIRM_TOKEN_MAX_AGE"] // 86400,
     )
 

@@ -13,7 +13,7 @@ from sqlalchemy import func
 from campaign.extensions import cache, db
 from campaign.geo import NATIONS, area_name
 from campaign.pledges.models import Pledge, Sector, Signature, Tally
-from campaign.timeutil import as_utc, utcnow
+from campaign.timeutil import utcnow
 
 
 @dataclass(frozen=True)
@@ -80,14 +80,13 @@ def growth(days: int = 90) -> list[tuple[date, int]]:
 
 
 def last_confirmed_at() -> datetime | None:
-    value = db.session.scalar(db.select(func.max(Signature.confirmed_at)))
-    return as_utc(value) if value else None
+    return db.session.scalar(db.select(func.max(Signature.confirmed_at)))
 
 
 def _content_changed_at() -> datetime:
     """Before anyone has confirmed: when the newest pledge was added (stable for ETags)."""
     value = db.session.scalar(db.select(func.max(Pledge.created_at)))
-    return as_utc(value) if value else datetime(2026, 1, 1, tzinfo=UTC)
+    return value or datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def recent_public_names(pledge: Pledge, limit: int = 12) -> list[str]:

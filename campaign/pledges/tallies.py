@@ -10,7 +10,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from campaign.extensions import db
 from campaign.pledges.models import Signature, Tally
-from campaign.timeutil import as_utc
 
 
 def _upsert_add(*, kind: str, pledge_id: int, key: str, amount: int) -> None:
@@ -29,7 +28,7 @@ def _upsert_add(*, kind: str, pledge_id: int, key: str, amount: int) -> None:
 def add_signature(signature: Signature, *, amount: int = 1) -> None:
     """Count (or with amount=-1, uncount) a confirmed signature in every tally."""
     assert signature.confirmed_at is not None
-    day = as_utc(signature.confirmed_at).date().isoformat()
+    day = signature.confirmed_at.date().isoformat()
     for kind, key in (("total", ""), ("area", signature.area_code), ("day", day)):
         _upsert_add(kind=kind, pledge_id=signature.pledge_id, key=key, amount=amount)
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.extensions import db
@@ -21,9 +21,9 @@ class Supporter(db.Model):
     email_hash: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     wants_updates: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_active_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column()
+    last_active_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     alert_subscriptions: Mapped[list[AlertSubscription]] = relationship(
         back_populates="supporter", cascade="all, delete-orphan"
@@ -40,7 +40,7 @@ class AlertSubscription(db.Model):
         ForeignKey("sector.id", ondelete="CASCADE"), primary_key=True
     )
     frequency: Mapped[str] = mapped_column(String(10), default="immediate")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     supporter: Mapped[Supporter] = relationship(back_populates="alert_subscriptions")
 
@@ -55,7 +55,7 @@ class ConsentRecord(db.Model):
     wording_version: Mapped[str] = mapped_column(String(40))
     text_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the exact text shown
     channel: Mapped[str] = mapped_column(String(40))  # sign form, preferences, unsubscribe…
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_consent_record_supporter", "supporter_id", "at"),)
 
@@ -65,4 +65,4 @@ class Suppression(db.Model):
 
     email_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     reason: Mapped[str] = mapped_column(String(40))  # unsubscribed, erased, bounced, complaint
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
