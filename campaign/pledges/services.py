@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from campaign.deliveries.services import deliveries_count, queue_delivery
@@ -170,3 +171,19 @@ def confirm(signature: Signature) -> None:
     db.session.flush()
     if signature.counts:
         tallies.add_signature(signature)
+
+
+def purge_unconfirmed(*, older_than: timedelta) -> int:
+    """Delete sign-ups never confirmed in time, and people left with nothing (PRIV-08).
+    Returns the number of signatures deleted."""
+    cutoff = utcnow() - older_than
+    deleted = db.session.execute(
+        delete(Signature).where(Signature.confirmed_at.is_(None), Signature.created_at < cutoff)
+    )
+    has_signature = db.select(Signature.id).where(Signature.supporter_id == Supporter.id).exists()
+    db.session.execute(
+        delete(Supporter).where(
+            Supporter.confirmed_at.is_(None), Supporter.created_at < cutoff, ~has_signature
+        )
+    )
+    return int(deleted.rowcount or 0)  # type: ignore[attr-defined]
