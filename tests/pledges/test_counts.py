@@ -91,7 +91,7 @@ def test_home_page_shows_totals_progress_chart_and_tables(client, make_pledge, m
         make_signature(f"s{n}@example.org", pledge=pledge)
     page = client.get("/").get_data(as_text=True)
     assert "3</strong> confirmed signatures" in page
-    assert f'<progress max="10" value="3"' in page
+    assert '<progress max="10" value="3"' in page
     assert '<svg class="chart"' in page and '<title id="chart-title">' in page
     assert "Show the figures as a table" in page
     assert 'England</th><td class="num">3' in page

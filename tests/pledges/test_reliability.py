@@ -56,7 +56,9 @@ def test_concurrent_identical_submissions_give_one_signature(
             response = client.post(url, data={**fields, **sign_data, "email": email})
             statuses.append(response.status_code)
 
-        threads = [threading.Thread(target=submit, args=pair) for pair in zip(clients, forms)]
+        threads = [
+            threading.Thread(target=submit, args=pair) for pair in zip(clients, forms, strict=True)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
