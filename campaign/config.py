@@ -27,6 +27,7 @@ class Config:
     REDIS_URL = ""
     HOST = "127.0.0.1"
     PORT = 5000
+    TRUSTED_PROXIES = 0  # reverse proxies in front whose X-Forwarded-For/Proto to trust
 
     # Mail. With no MAIL_SERVER, messages are written to instance/outbox/ instead.
     MAIL_SERVER = ""
@@ -62,6 +63,17 @@ class Config:
     SIGN_FORM_MIN_SECONDS = 3
     SIGN_FORM_MAX_SECONDS = 24 * 3600
     ALREADY_SIGNED_MAX_EMAILS = 3
+
+    # Organiser and admin accounts (SEC-09…14)
+    PASSWORD_MIN_LENGTH = 15
+    LOGIN_RATE_LIMIT_PER_ACCOUNT = "5 per 15 minutes"  # failed passwords or codes
+    LOGIN_RATE_LIMIT_PER_IP = "30 per 15 minutes"
+    RESET_RATE_LIMIT = "3 per hour"  # reset emails per account
+    ACCOUNT_IDLE_MINUTES = 30
+    ACCOUNT_ABSOLUTE_HOURS = 12
+    REAUTH_MINUTES = 5  # how recent a password + code must be for exports and changes
+    INVITE_MAX_AGE = 72 * 3600
+    RESET_MAX_AGE = 3600
 
     COUNTS_CACHE_SECONDS = 5
     COUNT_SHARDS = 8
@@ -115,7 +127,7 @@ def from_environment(environ: Mapping[str, str], instance_path: str) -> dict[str
     ):
         if environ.get(key):
             settings[key] = environ[key]
-    for key in ("PORT", "MAIL_PORT", "INACTIVE_RECONFIRM_MONTHS"):
+    for key in ("PORT", "MAIL_PORT", "INACTIVE_RECONFIRM_MONTHS", "TRUSTED_PROXIES"):
         if environ.get(key):
             settings[key] = int(environ[key])
     for key in ("MAIL_USE_TLS", "MAIL_USE_SSL"):

@@ -5,6 +5,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from campaign.pledges import queries
 from campaign.security import embeddable
@@ -14,7 +15,7 @@ bp = Blueprint("api", __name__)
 PUBLIC_MAX_AGE = 5
 
 
-def _public_json(payload: Any) -> Response:
+def _public_json(payload: Any) -> BaseResponse:
     """Cacheable public JSON with an ETag; 304 when the client already has it."""
     body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
     response = Response(body, mimetype="application/json")
@@ -28,18 +29,18 @@ def _public_json(payload: Any) -> Response:
 
 
 @bp.get("/api/v1/counts")
-def counts() -> Response:
+def counts() -> BaseResponse:
     return _public_json(queries.public_counts())
 
 
 @bp.get("/api/v1/openapi.json")
-def openapi() -> Response:
+def openapi() -> BaseResponse:
     site = current_app.config["SITE_URL"].rstrip("/")
     return _public_json(openapi_document(site))
 
 
 @bp.get("/embed/counter")
-def counter() -> Response:
+def counter() -> BaseResponse:
     """A tiny live counter partner sites can frame: the one frame-ancestors exception."""
     pledge_slug = request.args.get("pledge", "")
     counts = queries.public_counts()

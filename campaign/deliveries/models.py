@@ -5,13 +5,13 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from campaign.extensions import db
+from campaign.extensions import Model
 from campaign.timeutil import utcnow
 
 STATUSES = ("queued", "sending", "sent", "failed", "bounced", "skipped")
 
 
-class Delivery(db.Model):
+class Delivery(Model):
     """One message of one kind, about one source object, to one recipient.
 
     Unique per (kind, source, recipient, seq) so a retried request or a double click

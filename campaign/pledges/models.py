@@ -5,14 +5,14 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from campaign.extensions import db
+from campaign.extensions import Model
 from campaign.supporters.models import Supporter
 from campaign.timeutil import utcnow
 
 DISPLAY_CHOICES = ("none", "initial", "full")
 
 
-class Sector(db.Model):
+class Sector(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -24,7 +24,7 @@ class Sector(db.Model):
     )
 
 
-class Pledge(db.Model):
+class Pledge(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     sector_id: Mapped[int] = mapped_column(ForeignKey("sector.id"))
@@ -41,7 +41,7 @@ class Pledge(db.Model):
     __table_args__ = (CheckConstraint("target > 0", name="target_positive"),)
 
 
-class Signature(db.Model):
+class Signature(Model):
     """One person's signature of one pledge, with what they chose to make public.
 
     Counted only once confirmed from the inbox and not flagged as abuse. Name, area and
@@ -90,7 +90,7 @@ class Signature(db.Model):
         return None
 
 
-class Tally(db.Model):
+class Tally(Model):
     """Sharded counters behind the public counts (DESIGN.md "Counts").
 
     A confirmation adds one to a random shard of each of its tallies, so concurrent

@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from campaign.extensions import db
+from campaign.extensions import Model
 from campaign.timeutil import utcnow
 
 
-class Supporter(db.Model):
+class Supporter(Model):
     """One person, identified by a keyed hash of their canonical email address.
 
     `email` is kept only to send mail; de-duplication and suppression use `email_hash`,
@@ -30,7 +30,7 @@ class Supporter(db.Model):
     )
 
 
-class AlertSubscription(db.Model):
+class AlertSubscription(Model):
     """Agreement alerts for one sector, at the frequency the supporter chose."""
 
     supporter_id: Mapped[int] = mapped_column(
@@ -45,7 +45,7 @@ class AlertSubscription(db.Model):
     supporter: Mapped[Supporter] = relationship(back_populates="alert_subscriptions")
 
 
-class ConsentRecord(db.Model):
+class ConsentRecord(Model):
     """Append-only history of each consent given or withdrawn (PRIV-03)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,7 +60,7 @@ class ConsentRecord(db.Model):
     __table_args__ = (Index("ix_consent_record_supporter", "supporter_id", "at"),)
 
 
-class Suppression(db.Model):
+class Suppression(Model):
     """Addresses we must never mail again, kept only as a keyed hash."""
 
     email_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
