@@ -29,3 +29,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value
+
+
+def as_utc(value: datetime) -> datetime:
+    """For datetimes from outside the ORM (columns are already aware via UTCDateTime)."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

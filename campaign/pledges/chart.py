@@ -11,10 +11,11 @@ LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 32
 
 
 def _nice_ceiling(value: int) -> int:
+    """The smallest round number at or above `value` whose half is whole: 10, 20, 50…"""
     if value <= 10:
         return 10
     magnitude = 10 ** (len(str(value)) - 1)
-    for step in (1, 2, 2.5, 5, 10):
+    for step in (1, 2, 3, 4, 5, 6, 8, 10):
         ceiling = int(step * magnitude)
         if ceiling >= value:
             return ceiling
@@ -36,7 +37,7 @@ def growth_svg(points: list[tuple[date, int]], *, title: str) -> Markup:
     coords = " ".join(f"{LEFT + i * step:.1f},{y(n):.1f}" for i, (_, n) in enumerate(points))
     area = f"{LEFT},{TOP + span_y} {coords} {LEFT + (len(points) - 1) * step:.1f},{TOP + span_y}"
     grid = []
-    for fraction in (0, 0.25, 0.5, 0.75, 1):
+    for fraction in (0, 0.5, 1):
         value = round(top * fraction)
         gy = y(value)
         grid.append(

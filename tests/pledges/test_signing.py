@@ -68,3 +68,56 @@ def test_consent_records_and_stored_fields(client, make_pledge, submit_form, sig
     signature = db.session.scalar(db.select(Signature))
     assert signature.area_code == "E09000033"
     assert signature.display == "initial"
+
+
+def test_broken_expired_and_stale_links_get_clear_pages(make_app, make_pledge, make_signature):
+    from campaign.tokens import make_token
+
+    app = make_app(CONFIRM_TOKEN_MAX_AGE=-1)
+    with app.app_context():
+        signature = make_signature(confirmed=False)
+        client = app.test_client()
+        expired = client.get(f"/confirm/{make_token('confirm', signature.id)}")
+        assert expired.status_code == 410
+        assert "This confirmation link has expired" in expired.get_data(as_text=True)
+    with make_app().app_context():
+        client = make_app().test_client()
+        broken = client.get("/confirm/not-a-real-token")
+        assert broken.status_code == 404
+        assert "This link does not work" in broken.get_data(as_text=True)
+        gone = client.get(f"/confirm/{make_token('confirm', 99999)}")
+        assert gone.status_code == 404
+        assert "This signature no longer exists" in gone.get_data(as_text=True)
+        # A token made for another purpose is not a confirmation token.
+        other = client.get(f"/confirm/{make_token('unsubscribe', 1)}")
+        assert other.status_code == 404
+
+
+def test_validation_errors_are_shown_next_to_fields_and_input_kept(
+    client, make_pledge, submit_form, sign_data
+):
+    pledge = make_pledge()
+    bad = {**sign_data, "email": "not-an-email", "postcode": "ZZ99 9ZZ", "name": ""}
+    response = submit_form(f"/pledges/{pledge.slug}", bad)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "There is a problem" in page
+    assert 'id="email-error"' in page and "Enter an email address like" in page
+    assert 'id="name-error"' in page and "Enter your name." in page
+    assert 'id="postcode-error"' in page
+    assert 'value="not-an-email"' in page and 'value="ZZ99 9ZZ"' in page
+    assert 'value="Receptionist"' in page
+    assert 'aria-invalid="true"' in page
+
+
+def test_closed_pledge_takes_no_signatures(client, make_pledge, submit_form, sign_data):
+    pledge = make_pledge()
+    page = client.get(f"/pledges/{pledge.slug}")
+    pledge.is_open = False
+    db.session.commit()
+    closed = client.get(f"/pledges/{pledge.slug}").get_data(as_text=True)
+    assert "This pledge is closed" in closed and "<form" not in closed.split("sign-title")[1]
+    fields = hidden_inputs(page.get_data(as_text=True))
+    response = client.post(f"/pledges/{pledge.slug}", data={**fields, **sign_data})
+    assert response.status_code == 410
+    assert db.session.scalars(db.select(Signature)).all() == []
