@@ -92,6 +92,7 @@ def build_email(
     message["To"] = Address(display_name=_clean(to_name), addr_spec=_clean(to))
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain=site_domain())
+    message["List-Id"] = f"{current_app.config['ORG_NAME']} {stream} <{stream}.{site_domain()}>"
     for name, value in (headers or {}).items():
         message[name] = _clean(value)
     message.set_content(text, cte="quoted-printable")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from campaign import create_app
@@ -121,3 +123,49 @@ def test_production_cookies_hsts_and_generic_errors(monkeypatch, tmp_path):
     assert "something went wrong" in body.lower()
     assert "max-age=" in response.headers["Strict-Transport-Security"]
     assert client.get("/dev/outbox/").status_code == 404  # no development pages
+
+
+def test_no_page_loads_anything_from_another_origin(client, make_signature):
+    """SEC-04: no CDN, fonts, analytics, frames or images from elsewhere."""
+    signature = make_signature(display="full")
+    for url in [
+        *PUBLIC_PAGES,
+        f"/pledges/{signature.pledge.slug}",
+        "/embed/counter",
+        "/embed/counter.svg",
+    ]:
+        page = client.get(url).get_data(as_text=True)
+        loads = re.findall(
+            r"<(?:script|link|img|iframe|source|video|audio|embed|object)\b[^>]*>", page
+        )
+        for tag in loads:
+            assert not re.search(r'(src|href|data)="(https?:)?//', tag), (url, tag)
+        assert "@import" not in page and "url(http" not in page
+
+
+def test_no_get_request_changes_anything(app, client, make_signature):
+    """SEC-07: walk every GET route of the site; the database is the same afterwards."""
+    import sqlalchemy as sa
+
+    from campaign.extensions import db
+    from campaign.tokens import make_token
+
+    signature = make_signature(confirmed=False)
+    values = {
+        "slug": signature.pledge.slug,
+        "token": make_token("confirm", signature.id),
+        "name": "x.eml",
+        "filename": "css/site.css",
+    }
+
+    def snapshot():
+        db.session.expire_all()
+        return {t.name: db.session.execute(sa.select(t)).all() for t in db.metadata.sorted_tables}
+
+    before = snapshot()
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods:
+            continue
+        url = rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
+        assert client.get(url).status_code < 500, url
+    assert snapshot() == before
