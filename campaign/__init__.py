@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from campaign import config as config_module
 from campaign import jobs, security
-from campaign.extensions import cache, csrf, db, limiter, mail, migrate
+from campaign.extensions import cache, csrf, db, limiter, login_manager, mail, migrate
 from campaign.jobs import jobs_cli
 
 
@@ -38,6 +38,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     mail.init_app(app)
     cache.init_app(app)
     limiter.init_app(app)
+    login_manager.init_app(app)
     jobs.init_app(app)
     security.init_app(app)
 
@@ -48,6 +49,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 def register_features(app: Flask) -> None:
     # Importing a feature's models and emails registers its tables and message kinds.
     from campaign import pages
+    from campaign.accounts import emails as account_emails  # noqa: F401 - registers kinds
+    from campaign.accounts import sessions as account_sessions  # noqa: F401 - user loader
+    from campaign.accounts import settings as account_settings
+    from campaign.accounts import views as account_views
+    from campaign.accounts.cli import accounts_cli
+    from campaign.admin import views as admin_views
     from campaign.api import views as api_views
     from campaign.deliveries import tasks as delivery_tasks  # noqa: F401 - registers tasks
     from campaign.deliveries import views as outbox_views
@@ -61,9 +68,13 @@ def register_features(app: Flask) -> None:
     app.register_blueprint(pages.bp)
     app.register_blueprint(pledge_views.bp)
     app.register_blueprint(api_views.bp)
+    app.register_blueprint(account_views.bp)
+    app.register_blueprint(account_settings.bp)
+    app.register_blueprint(admin_views.bp)
     if app.config["DEV_OUTBOX"] and not app.config["MAIL_SERVER"]:
         app.register_blueprint(outbox_views.bp)
 
+    app.cli.add_command(accounts_cli)
     app.cli.add_command(demo)
     app.cli.add_command(geo)
     app.cli.add_command(jobs_cli)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from flask import current_app, request
 from flask_caching import Cache
 from flask_limiter import Limiter
+from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -68,3 +69,10 @@ csrf = CSRFProtect()
 mail = Mail()
 cache = Cache()
 limiter = Limiter(key_func=hashed_ip, default_limits=[])
+login_manager = LoginManager()
+login_manager.login_view = "accounts.login"
+login_manager.login_message = "Please sign in to see that page."
+login_manager.login_message_category = "info"
+# Sessions are checked against the database instead (campaign/accounts/sessions.py);
+# Flask-Login's own protection would also write to the cookie on public pages (SEC-05).
+login_manager.session_protection = None

@@ -2,19 +2,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DDL, DateTime, ForeignKey, Index, String, Text, event
+from sqlalchemy import DDL, ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from campaign.extensions import db
+from campaign.extensions import Model
 from campaign.timeutil import utcnow
 
 
-class AuditLog(db.Model):
+class AuditLog(Model):
     """One audited action. Rows are only ever inserted: the ORM refuses to change or
     delete them, and a database trigger refuses it to anything else (see below)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     # The actor's email when they acted, so the record reads the same after changes.
     actor_label: Mapped[str] = mapped_column(String(254), default="")

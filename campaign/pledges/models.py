@@ -107,3 +107,17 @@ class Tally(Model):
     count: Mapped[int] = mapped_column(default=0)
 
     __table_args__ = (UniqueConstraint("kind", "pledge_id", "key", "shard"),)
+
+
+class PledgeWording(Model):
+    """The words of each version of a pledge. Consent records name the version each
+    person signed (PRIV-03); this keeps what that version said."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pledge_id: Mapped[int] = mapped_column(ForeignKey("pledge.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    statement: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("pledge_id", "version"),)

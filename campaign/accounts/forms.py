@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
+
+from campaign.pledges.forms import no_control_characters, strip
+
+CHOOSING_HINT = (
+    "At least 15 characters. A passphrase of four or more random words is easy to "
+    "remember and hard to guess. Pasting from a password manager is fine."
+)
+
+
+def text_field(
+    label: str, max_length: int, *, required: str | None = None, **kwargs: Any
+) -> StringField:
+    """A one-line text field: trimmed, length-limited, no control characters."""
+    validators: list[Any] = [InputRequired(required)] if required else [Optional()]
+    validators += [
+        Length(max=max_length, message=f"Use {max_length} characters or fewer."),
+        no_control_characters,
+    ]
+    return StringField(label, filters=[strip], validators=validators, **kwargs)
+
+
+def email_field(label: str = "Email address") -> EmailField:
+    return EmailField(
+        label,
+        filters=[strip],
+        validators=[
+            InputRequired("Enter your email address."),
+            Length(max=254, message="That email address is too long."),
+            no_control_characters,
+            Email("Enter an email address like name@example.org.", check_deliverability=False),
+        ],
+    )
+
+
+def code_field() -> StringField:
+    return StringField(
+        "Code from your authenticator app",
+        filters=[strip],
+        validators=[
+            InputRequired("Enter the 6-digit code."),
+            Length(max=32),
+            no_control_characters,
+        ],
+        description="Or one of your recovery codes.",
+    )
+
+
+def new_password_fields() -> tuple[PasswordField, PasswordField]:
+    password = PasswordField(
+        "New password",
+        validators=[InputRequired("Choose a password."), Length(max=1000)],
+        description=CHOOSING_HINT,
+    )
+    confirm = PasswordField(
+        "Type the new password again",
+        validators=[
+            InputRequired("Type the password again."),
+            EqualTo("password", message="The two passwords are not the same."),
+        ],
+    )
+    return password, confirm
+
+
+class LoginForm(FlaskForm):
+    email = email_field()
+    password = PasswordField(
+        "Password", validators=[InputRequired("Enter your password."), Length(max=1000)]
+    )
+
+
+class CodeForm(FlaskForm):
+    code = code_field()
+
+
+class EnrolForm(FlaskForm):
+    code = StringField(
+        "Code shown in your authenticator app",
+        filters=[strip],
+        validators=[
+            InputRequired("Enter the 6-digit code."),
+            Length(max=16),
+            no_control_characters,
+        ],
+        description="6 digits. It changes every 30 seconds.",
+    )
+
+
+class ReauthForm(FlaskForm):
+    password = PasswordField(
+        "Password", validators=[InputRequired("Enter your password."), Length(max=1000)]
+    )
+    code = code_field()
+
+
+class AcceptInvitationForm(FlaskForm):
+    name = text_field(
+        "Your name",
+        100,
+        required="Enter your name.",
+        description="Shown to other organisers, and in the audit log.",
+    )
+    password, confirm = new_password_fields()
+
+
+class ResetRequestForm(FlaskForm):
+    email = email_field()
+
+
+class NewPasswordForm(FlaskForm):
+    password, confirm = new_password_fields()
+
+
+class ChangeEmailForm(FlaskForm):
+    email = email_field("New email address")
+
+
+class ButtonForm(FlaskForm):
+    """Only the CSRF token: for buttons that change something (log out, new codes)."""

@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from campaign.accounts.forms import email_field, text_field
+from campaign.accounts.roles import ROLE_NAMES, ROLES
+from campaign.admin.queries import STATUSES
+from campaign.pledges.forms import strip
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def slug_format(form: Any, field: Any) -> None:
+    if field.data and not SLUG.match(field.data):
+        raise ValidationError("Use lower-case letters, digits and single hyphens only.")
+
+
+def optional_int(value: Any) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def position_field() -> IntegerField:
+    return IntegerField(
+        "Position",
+        default=0,
+        validators=[Optional(), NumberRange(min=0, max=10_000)],
+        description="Lower numbers are listed first.",
+    )
+
+
+class SectorForm(FlaskForm):
+    name = text_field("Name", 100, required="Enter a name.")
+    description = TextAreaField(
+        "Description",
+        filters=[strip],
+        validators=[Optional(), Length(max=2000, message="Use 2,000 characters or fewer.")],
+    )
+    position = position_field()
+
+
+class NewSectorForm(SectorForm):
+    slug = text_field(
+        "Address",
+        60,
+        required="Enter the address.",
+        description="Part of the page address, for example social-care. It can't be changed later.",
+    )
+
+    def validate_slug(self, field: StringField) -> None:
+        slug_format(self, field)
+
+
+class PledgeForm(FlaskForm):
+    sector = SelectField("Sector", coerce=int, validators=[InputRequired("Choose a sector.")])
+    title = text_field("Title", 200, required="Enter a title.")
+    statement = TextAreaField(
+        "Statement",
+        filters=[strip],
+        validators=[
+            InputRequired("Enter the statement people sign."),
+            Length(max=5000, message="Use 5,000 characters or fewer."),
+        ],
+        description="What people sign. Changing the title or statement makes a new wording "
+        "version; everyone who signed keeps the version they signed. Separate paragraphs "
+        "with a blank line.",
+    )
+    target = IntegerField(
+        "Target",
+        validators=[
+            InputRequired("Enter a target."),
+            NumberRange(min=1, max=100_000_000, message="Enter a whole number of 1 or more."),
+        ],
+        description="The number of signatures to aim for, shown on the public page.",
+    )
+    is_open = BooleanField("Open for signatures")
+    position = position_field()
+
+
+class NewPledgeForm(PledgeForm):
+    slug = text_field(
+        "Address",
+        80,
+        required="Enter the address.",
+        description="Part of the page address, for example gp-surgeries. "
+        "It can't be changed later.",
+    )
+
+    def validate_slug(self, field: StringField) -> None:
+        slug_format(self, field)
+
+
+class OpenForm(FlaskForm):
+    is_open = HiddenField(validators=[InputRequired()])
+
+
+class SignatureFilterForm(FlaskForm):
+    """The filters of the signature list: a GET form, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    pledge = SelectField("Pledge", coerce=optional_int, validate_choice=False)
+    sector = SelectField("Sector", coerce=optional_int, validate_choice=False)
+    area = SelectField("Local authority", validate_choice=False)
+    date_from = DateField("Signed from", validators=[Optional()])
+    date_to = DateField("Signed until", validators=[Optional()])
+    status = SelectField("Status", choices=list(STATUSES.items()), validate_choice=False)
+
+
+class ReviewForm(FlaskForm):
+    """Count or discard flagged signatures: chosen ones, or all matching the filter."""
+
+    action = RadioField(
+        "What to do with them",
+        choices=[
+            ("count", "Count them: they were real people"),
+            ("discard", "Discard them: delete these sign-ups"),
+        ],
+        validators=[InputRequired("Choose what to do with them.")],
+    )
+    scope = RadioField(
+        "Which signatures",
+        choices=[
+            ("selected", "The ones I ticked"),
+            ("matching", "Every flagged signature matching the filter"),
+        ],
+        default="selected",
+        validators=[InputRequired("Choose which signatures.")],
+    )
+    ids = SelectMultipleField(coerce=int, validate_choice=False)
+    confirmed = HiddenField(default="")
+    # The list's filter, carried along for "every flagged signature matching the filter".
+    pledge = HiddenField()
+    sector = HiddenField()
+    area = HiddenField()
+    date_from = HiddenField()
+    date_to = HiddenField()
+
+
+class ExportForm(FlaskForm):
+    pledge = SelectField("Pledge", coerce=optional_int, validate_choice=False)
+    sector = SelectField("Sector", coerce=optional_int, validate_choice=False)
+
+
+class InviteForm(FlaskForm):
+    email = email_field("Their email address")
+    role = SelectField(
+        "Role",
+        choices=[(role, ROLE_NAMES[role]) for role in reversed(ROLES)],
+        default="organiser",
+        validators=[InputRequired("Choose a role.")],
+    )
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(
+        "Role",
+        choices=[(role, ROLE_NAMES[role]) for role in reversed(ROLES)],
+        validators=[InputRequired("Choose a role.")],
+    )
+
+
+class ActiveForm(FlaskForm):
+    active = HiddenField(validators=[InputRequired()])
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    actor = SelectField("Who", coerce=optional_int, validate_choice=False)
+    action = SelectField("What", validate_choice=False)
+    target = text_field("Object", 80, description="For example pledge:3 or user:2.")
+    date_from = DateField("From", validators=[Optional()])
+    date_to = DateField("Until", validators=[Optional()])

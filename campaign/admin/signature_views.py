@@ -1,0 +1,147 @@
+"""Signatures: the filtered list, review of flagged sign-ups, and the CSV export.
+
+Looking at the list reads personal data, so every view of it is audited (AUD-01). It
+shows what an organiser needs to judge a sign-up and no more: never the full email
+address (only its domain, for flagged ones), never the role.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Response, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response as BaseResponse
+
+from campaign.accounts.access import recent_auth_required
+from campaign.accounts.roles import ORGANISER
+from campaign.admin import exports, moderation, queries
+from campaign.admin.blueprint import allow, bp
+from campaign.admin.forms import ExportForm, ReviewForm, SignatureFilterForm, optional_int
+from campaign.audit import record
+from campaign.extensions import cache, db
+from campaign.geo import area_name
+from campaign.pledges import queries as pledge_queries
+from campaign.pledges.models import Pledge, Sector, Signature
+from campaign.timeutil import utcnow
+
+PER_PAGE = 100
+
+
+def _choices(form: Any) -> None:
+    pledges = db.session.scalars(db.select(Pledge).order_by(Pledge.sector_id, Pledge.position))
+    sectors = db.session.scalars(db.select(Sector).order_by(Sector.position, Sector.name))
+    form.pledge.choices = [("", "All pledges")] + [(p.id, p.title) for p in pledges]
+    form.sector.choices = [("", "All sectors")] + [(s.id, s.name) for s in sectors]
+    if hasattr(form, "area"):
+        areas = sorted((area_name(code), code) for code in queries.areas_with_signatures())
+        form.area.choices = [("", "All local authorities")] + [(c, n) for n, c in areas]
+
+
+def _parse_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _filter_from(values: MultiDict[str, str], *, status: str = "") -> queries.SignatureFilter:
+    return queries.SignatureFilter(
+        pledge_id=optional_int(values.get("pledge")),
+        sector_id=optional_int(values.get("sector")),
+        area_code=(values.get("area") or "")[:9],
+        date_from=_parse_date(values.get("date_from")),
+        date_to=_parse_date(values.get("date_to")),
+        status=status if status in queries.STATUSES else "",
+    )
+
+
+@bp.get("/signatures")
+@allow(ORGANISER)
+def signatures() -> tuple[str, int]:
+    form = SignatureFilterForm(request.args)
+    _choices(form)
+    form.validate()  # shows date errors; the filter ignores what it can't read
+    spec = _filter_from(request.args, status=request.args.get("status", ""))
+    page = max(optional_int(request.args.get("page")) or 1, 1)
+    rows = queries.page_of_signatures(spec, page=page, per_page=PER_PAGE)
+    total = queries.count_matching(spec)
+    record(
+        actor=current_user,
+        action="signatures.view",
+        detail={**spec.as_detail(), "page": page, "shown": len(rows)},
+    )
+    db.session.commit()
+    return render_template(
+        "admin/signatures.html",
+        form=form,
+        review=ReviewForm(formdata=None, **_carry(request.args)),
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+        area_name=area_name,
+        args={k: v for k, v in request.args.items() if k != "page"},
+    ), 200
+
+
+def _carry(values: MultiDict[str, str]) -> dict[str, str]:
+    keys = ("pledge", "sector", "area", "date_from", "date_to")
+    return {key: values.get(key, "") for key in keys}
+
+
+@bp.post("/signatures/review")
+@allow(ORGANISER)
+def review_signatures() -> BaseResponse | tuple[str, int]:
+    """First a dry run that says how many would be touched; then, confirmed, the action."""
+    form = ReviewForm()
+    kept: dict[str, Any] = {k: v for k, v in _carry(request.form).items() if v}
+    back = url_for(".signatures", status="flagged", **kept)
+    if not form.validate_on_submit():
+        flash("Choose what to do with the flagged signatures.", "error")
+        return redirect(back, code=303)
+    if form.scope.data == "matching":
+        spec = _filter_from(request.form, status="flagged")
+        ids = queries.signatures_matching(spec).with_only_columns(Signature.id)
+        detail: dict[str, Any] = {"filter": spec.as_detail()}
+    else:
+        chosen = [i for i in form.ids.data or [] if isinstance(i, int)]
+        ids = db.select(Signature.id).where(Signature.id.in_(chosen))
+        detail = {"ids": chosen}
+    if form.confirmed.data != "yes":
+        preview = moderation.dry_run(ids)
+        form.confirmed.data = "yes"
+        return render_template("admin/review_confirm.html", form=form, preview=preview), 200
+    if form.action.data == "count":
+        done = moderation.count_flagged(actor=current_user, ids=ids, detail=detail)
+        message = f"Counted {done} signature{'s' if done != 1 else ''}."
+    else:
+        done = moderation.discard_flagged(actor=current_user, ids=ids, detail=detail)
+        message = f"Discarded {done} signature{'s' if done != 1 else ''}."
+    db.session.commit()
+    cache.delete_memoized(pledge_queries.public_counts)
+    flash(message, "success")
+    return redirect(back, code=303)
+
+
+@bp.route("/export", methods=["GET", "POST"])
+@allow(ORGANISER)
+@recent_auth_required
+def export() -> BaseResponse | tuple[str, int]:
+    form = ExportForm()
+    _choices(form)
+    if not form.validate_on_submit():
+        spec = exports.ExportFilter()
+        return render_template(
+            "admin/export.html", form=form, rows=exports.count_supporters(spec)
+        ), 200
+    spec = exports.ExportFilter(pledge_id=form.pledge.data, sector_id=form.sector.data)
+    exports.start_export(actor=current_user, spec=spec)
+    db.session.commit()
+    filename = f"supporters-{utcnow():%Y-%m-%d}.csv"
+    response = Response(stream_with_context(exports.csv_lines(spec)), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,18 @@
+"""The admin area's pages. Each module below adds its views to the one guarded blueprint
+(blueprint.py); importing this module registers them all."""
+
+from __future__ import annotations
+
+from flask import render_template
+
+from campaign.accounts.roles import ORGANISER
+from campaign.admin import account_views, audit_views, content_views, queries, signature_views
+from campaign.admin.blueprint import allow, bp
+
+__all__ = ["account_views", "audit_views", "bp", "content_views", "signature_views"]
+
+
+@bp.get("/")
+@allow(ORGANISER)
+def dashboard() -> str:
+    return render_template("admin/dashboard.html", figures=queries.dashboard())

@@ -1,0 +1,155 @@
+"""Signing in: password then a one-time code; identical answers for unknown accounts;
+throttling without lock-out; sessions that end (SEC-08, 10, 11, 12, 13)."""
+
+from __future__ import annotations
+
+import re
+
+from argon2 import PasswordHasher
+
+from campaign.accounts.models import AccountSession, User
+from campaign.audit import AuditLog
+from campaign.extensions import db
+from tests.accounts.conftest import PASSWORD, post_form, without_tokens
+
+
+def audit_actions() -> list[str]:
+    return list(db.session.scalars(db.select(AuditLog.action).order_by(AuditLog.id)))
+
+
+def test_sign_in_with_password_then_code(client, make_user, sign_in):
+    user = make_user()
+    assert client.get("/admin/").status_code == 302
+
+    response = sign_in(user)
+    assert response.headers["Location"] == "/admin/"
+    dashboard = client.get("/admin/")
+    assert dashboard.status_code == 200
+    assert "Dashboard" in dashboard.get_data(as_text=True)
+    assert db.session.get(User, user.id).last_login_at is not None
+    assert audit_actions() == ["login.succeeded"]
+
+
+def test_password_alone_is_not_enough(client, make_user):
+    user = make_user()
+    response = post_form(client, "/accounts/login", {"email": user.email, "password": PASSWORD})
+    assert response.headers["Location"] == "/accounts/login/code"
+    assert client.get("/admin/").status_code == 302  # still signed out
+    assert "Enter your code" in client.get("/accounts/login/code").get_data(as_text=True)
+
+
+def test_unknown_account_and_wrong_password_get_the_same_answer(client, make_user):
+    make_user("olu@example.org")
+    make_user("off@example.org", active=False)
+    answers = []
+    for email, password in (
+        ("nobody@example.org", PASSWORD),  # no such account
+        ("olu@example.org", PASSWORD + " wrong"),  # wrong password
+        ("off@example.org", PASSWORD),  # right password, disabled account
+    ):
+        response = post_form(client, "/accounts/login", {"email": email, "password": password})
+        page = without_tokens(response.get_data(as_text=True)).replace(email, "EMAIL")
+        answers.append((response.status_code, page))
+    assert answers[0][0] == 200
+    assert "The email address or password is not right." in answers[0][1]
+    assert answers[0] == answers[1] == answers[2]
+    failures = db.session.scalars(db.select(AuditLog).filter_by(action="login.failed")).all()
+    assert len(failures) == 3
+    assert failures[0].actor_id is None and failures[0].target == ""
+    assert "nobody" not in failures[0].detail  # what was typed is never kept
+
+
+def test_a_code_cannot_be_used_twice(client, make_user, code_for, clock):
+    user = make_user()
+    clock.advance(seconds=30)
+    code = code_for(user)
+    post_form(client, "/accounts/login", {"email": user.email, "password": PASSWORD})
+    assert post_form(client, "/accounts/login/code", {"code": code}).status_code == 303
+    client.post("/accounts/logout", data={"csrf_token": _token(client)})
+
+    # Seconds later someone replays the same code (shoulder-surfed, or phished).
+    post_form(client, "/accounts/login", {"email": user.email, "password": PASSWORD})
+    replay = post_form(client, "/accounts/login/code", {"code": code})
+    assert replay.status_code == 200
+    assert "has been used already" in replay.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302
+
+
+def _token(client):
+    page = client.get("/accounts/settings/").get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def test_three_wrong_codes_mean_starting_again(client, make_user):
+    user = make_user()
+    post_form(client, "/accounts/login", {"email": user.email, "password": PASSWORD})
+    for attempt in range(3):
+        response = post_form(client, "/accounts/login/code", {"code": "000000"})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/accounts/login"
+    assert client.get("/accounts/login/code").status_code == 302
+    assert audit_actions().count("login.failed") == 3
+
+
+def test_recovery_code_works_once(client, make_user, sign_in, code_for, clock):
+    from campaign.accounts import totp
+
+    user = make_user()
+    codes = totp.new_recovery_codes(user)
+    db.session.commit()
+    post_form(client, "/accounts/login", {"email": user.email, "password": PASSWORD})
+    response = post_form(client, "/accounts/login/code", {"code": codes[0].upper()})
+    assert response.status_code == 303
+    assert "recovery code. 9 left" in client.get("/admin/").get_data(as_text=True)
+    client.post("/accounts/logout", data={"csrf_token": _token(client)})
+
+    post_form(client, "/accounts/login", {"email": user.email, "password": PASSWORD})
+    again = post_form(client, "/accounts/login/code", {"code": codes[0]})
+    assert "has been used already" in again.get_data(as_text=True)
+
+
+def test_new_session_at_sign_in(client, make_user, sign_in):
+    user = make_user()
+    with client.session_transaction() as session:
+        session["planted"] = "by someone who had this browser before"
+    sign_in(user)
+    with client.session_transaction() as session:
+        assert "planted" not in session
+    sign_in_again = db.session.scalars(db.select(AccountSession)).all()
+    assert len(sign_in_again) == 1
+
+
+def test_session_cookie_flags(client, make_user):
+    user = make_user()
+    response = post_form(client, "/accounts/login", {"email": user.email, "password": PASSWORD})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+
+
+def test_old_password_hashes_are_upgraded_at_sign_in(client, make_user, sign_in):
+    user = make_user()
+    weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
+    user.password_hash = weak
+    db.session.commit()
+    sign_in(user)
+    upgraded = db.session.get(User, user.id).password_hash
+    assert upgraded != weak
+    assert upgraded.startswith("$argon2id$")
+    assert not PasswordHasher().check_needs_rehash(upgraded)
+
+
+def test_next_only_goes_to_this_site(client, make_user, clock, code_for):
+    user = make_user()
+    for target, expected in (("/admin/pledges", "/admin/pledges"), ("//evil.example", "/admin/")):
+        page = client.get(f"/accounts/login?next={target}")
+        assert page.status_code == 200
+        post_form(
+            client,
+            f"/accounts/login?next={target}",
+            {"email": user.email, "password": PASSWORD},
+        )
+        clock.advance(seconds=30)
+        done = post_form(client, "/accounts/login/code", {"code": code_for(user)})
+        assert done.headers["Location"] == expected
+        client.post("/accounts/logout", data={"csrf_token": _token(client)})
