@@ -13,6 +13,7 @@ import re
 import shutil
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,47 +73,60 @@ class LiveServer:
         return self.url + path
 
 
-@pytest.fixture
-def make_live_server(
-    tmp_path_factory: pytest.TempPathFactory,
-    postcode_db: Path,
-    smtp_server: tuple[SMTPRecorder, int],
-) -> Iterator[Callable[..., LiveServer]]:
-    """Serve a fresh app with the demo content on a free port, in a background thread.
-
-    Mail goes to the test SMTP server; pass MAIL_SERVER="" to get the development outbox.
-    """
-    servers: list[tuple[Any, threading.Thread, Flask]] = []
-
-    def make(**overrides: Any) -> LiveServer:
-        tmp = tmp_path_factory.mktemp("live")
-        config = base_config(tmp, postcode_db, smtp_server[1])
-        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp / 'live.sqlite3'}"
-        config.update(overrides)
-        app = create_app(config)
-        with app.app_context():
-            db.create_all()
-            load_demo_content()
-            db.session.commit()
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        url = f"http://127.0.0.1:{server.server_port}"
-        app.config["SITE_URL"] = url  # links in emails point at this server
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        servers.append((server, thread, app))
-        return LiveServer(url, app)
-
-    yield make
-    for server, thread, app in servers:
+@contextmanager
+def serving_wsgi(wsgi_app: Any) -> Iterator[str]:
+    """Serve a WSGI app on a free port in a background thread; yields its address."""
+    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
         server.shutdown()
         thread.join(timeout=10)
+
+
+@contextmanager
+def serving(config: dict[str, Any]) -> Iterator[LiveServer]:
+    """The app with the demo content on a fresh SQLite file, served on a free port."""
+    app = create_app(config)
+    with app.app_context():
+        db.create_all()
+        load_demo_content()
+        db.session.commit()
+    try:
+        with serving_wsgi(app) as url:
+            app.config["SITE_URL"] = url  # links in emails point at this server
+            yield LiveServer(url, app)
+    finally:
         with app.app_context():
             db.engine.dispose()
 
 
+@pytest.fixture(scope="module")
+def live_config(
+    tmp_path_factory: pytest.TempPathFactory,
+    postcode_db: Path,
+    smtp_server: tuple[SMTPRecorder, int],
+) -> Callable[..., dict[str, Any]]:
+    """Configuration for a live app: a new folder and database; mail to the test SMTP server.
+
+    Pass MAIL_SERVER="" for the development outbox instead.
+    """
+
+    def make(**overrides: Any) -> dict[str, Any]:
+        tmp = tmp_path_factory.mktemp("live")
+        config = base_config(tmp, postcode_db, smtp_server[1])
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp / 'live.sqlite3'}"
+        return {**config, **overrides}
+
+    return make
+
+
 @pytest.fixture
-def live_server(make_live_server: Callable[..., LiveServer]) -> LiveServer:
-    return make_live_server()
+def live_server(live_config: Callable[..., dict[str, Any]]) -> Iterator[LiveServer]:
+    with serving(live_config()) as server:
+        yield server
 
 
 # --- the browser ----------------------------------------------------------------------

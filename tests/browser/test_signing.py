@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
-from tests.browser.conftest import SIGNER, LiveServer, fill_sign_form
+from tests.browser.conftest import PHONE, SIGNER, LiveServer, fill_sign_form
 from tests.conftest import SMTPRecorder
 
 pytestmark = pytest.mark.browser
@@ -81,7 +81,7 @@ def sign_with_work_address(page: Page, live_server: LiveServer) -> Locator:
     fill_sign_form(page, email="asha.patel@nhs.net")
     page.get_by_role("button", name="Sign the pledge").click()
     warning = page.get_by_role("alert").filter(has_text="Is this your work email?")
-    expect(warning).to_be_visible()
+    expect(warning).to_be_in_viewport()
     return warning
 
 
@@ -104,9 +104,10 @@ def test_employer_address_warns_and_may_go_on(
 
 
 def test_employer_warning_then_personal_address(
-    page: Page, live_server: LiveServer, smtp: SMTPRecorder
+    make_context: Callable[..., BrowserContext], live_server: LiveServer, smtp: SMTPRecorder
 ) -> None:
-    sign_with_work_address(page, live_server)
+    page = make_context(viewport=PHONE).new_page()
+    sign_with_work_address(page, live_server)  # on a phone, the page opens at the warning
     page.get_by_label("Email address", exact=True).fill("asha@example.org")
     page.get_by_role("button", name="Sign with this address anyway").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
@@ -114,8 +115,9 @@ def test_employer_warning_then_personal_address(
 
 
 def test_errors_are_shown_next_to_the_fields_and_input_kept(
-    page: Page, live_server: LiveServer, smtp: SMTPRecorder
+    make_context: Callable[..., BrowserContext], live_server: LiveServer, smtp: SMTPRecorder
 ) -> None:
+    page = make_context(viewport=PHONE).new_page()
     open_pledge_from_home(page, live_server)
     page.get_by_label("Your name", exact=True).fill("")
     page.get_by_label("Email address", exact=True).fill("asha-at-example.org")
@@ -125,7 +127,9 @@ def test_errors_are_shown_next_to_the_fields_and_input_kept(
     page.get_by_role("button", name="Sign the pledge").click()
 
     summary = page.get_by_role("alert").filter(has_text="There is a problem")
-    expect(summary).to_be_visible()
+    # On a phone the form is below the long statement: the page opens at the problems.
+    expect(summary).to_be_in_viewport()
+    assert page.title().startswith("Error: ")
     for label, message in [
         ("Your name", "Enter your name."),
         ("Email address", "Enter an email address like name@example.com."),
@@ -152,7 +156,6 @@ def test_errors_are_shown_next_to_the_fields_and_input_kept(
     expect(page.get_by_label("My full name")).to_be_checked()
 
     # The summary's links take the person to the field (without JavaScript: no focus).
-    page.set_viewport_size({"width": 1280, "height": 400})
     summary.get_by_role("link", name="Enter your postcode.").or_(
         summary.get_by_role("link", name=re.compile("ZZ99 9ZZ"))
     ).click()
