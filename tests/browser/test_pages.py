@@ -31,6 +31,7 @@ from playwright.sync_api import (
 )
 from werkzeug.wrappers import Response as WSGIResponse
 
+from campaign.extensions import db
 from campaign.pledges import services
 from campaign.pledges.models import Pledge
 from campaign.tokens import make_token
@@ -93,8 +94,6 @@ class Visit:
 
 
 def seed_signatures(live: LiveServer) -> None:
-    from campaign.extensions import db
-
     with live.app.app_context():
         n = 0
         for slug, area_code, how_many in SEEDED:
@@ -186,6 +185,8 @@ class Tour:
         the site's CSP (`script-src 'self'`) lets it run. A page whose CSP allows no
         scripts at all (the embeddable counter) is checked again in a tab that bypasses CSP.
         """
+        if not AXE_JS.exists():
+            return []  # test_pages_have_no_accessibility_violations skips or fails
         page = self.page
         if "script-src 'self'" not in (response.header_value("content-security-policy") or ""):
             page = self.csp_free.new_page()
@@ -207,7 +208,6 @@ class Tour:
 
 @pytest.fixture(scope="module")
 def tour(browser: Browser, live_config: Callable[..., dict[str, Any]]) -> Iterator[list[Visit]]:
-    require_tool(AXE_JS, "axe-core")
     for folder in (SCREENSHOTS, HTML):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
@@ -286,6 +286,7 @@ def test_every_page_was_visited(tour: list[Visit]) -> None:
 
 
 def test_pages_have_no_accessibility_violations(tour: list[Visit]) -> None:
+    require_tool(AXE_JS, "axe-core")
     found = {visit.name: visit.violations for visit in tour if visit.violations}
     assert found == {}, json.dumps(found, indent=2)
 
