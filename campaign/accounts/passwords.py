@@ -8,6 +8,8 @@ own name, email address or the campaign's name.
 
 from __future__ import annotations
 
+import re
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
@@ -57,14 +59,28 @@ def password_problem(password: str, *, user_inputs: list[str]) -> str | None:
     if password.lower() in _common or password.strip().lower() in _common:
         return "That is one of the most common passwords. Choose another."
     inputs = [part for value in user_inputs for part in _words(value)]
-    inputs.append(current_app.config["ORG_NAME"])
-    result = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=inputs)
-    if result["score"] < MIN_SCORE:
+    inputs += _words(current_app.config["ORG_NAME"])
+    if not _strong(password, inputs):
         return (
             "That password is too easy to guess. Try a passphrase of four or more random "
             "words, or let a password manager make one."
         )
+    # Built on the person's own name or address: what is left must be strong by itself.
+    remainder = password
+    for piece in sorted(inputs, key=len, reverse=True):
+        remainder = re.sub(re.escape(piece), "", remainder, flags=re.IGNORECASE)
+    if remainder != password and not _strong(remainder, inputs):
+        return (
+            "That password is too easy to guess: it is built on your own name or email "
+            "address. Try a passphrase of four or more random words."
+        )
     return None
+
+
+def _strong(password: str, inputs: list[str]) -> bool:
+    if not password:
+        return False
+    return int(zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=inputs)["score"]) >= MIN_SCORE
 
 
 def _words(value: str) -> list[str]:

@@ -91,21 +91,30 @@ def code_for(clock: Clock) -> Callable[[User], str]:
     return code
 
 
-def post_form(client: FlaskClient, url: str, data: dict[str, Any], **kwargs: Any) -> Any:
-    """GET a page with this client, then POST its form with its hidden fields plus `data`."""
+def post_form(
+    client: FlaskClient, url: str, data: dict[str, Any], *, action: str | None = None, **kwargs: Any
+) -> Any:
+    """GET a page with this client, then POST its form (to `action`, or back to the page)
+    with the page's CSRF token plus `data`."""
     page = client.get(url)
     assert page.status_code == 200, (url, page.status_code)
-    fields = hidden_inputs(page.get_data(as_text=True))
+    fields = {
+        k: v for k, v in hidden_inputs(page.get_data(as_text=True)).items() if k == "csrf_token"
+    }
     fields.update(data)
-    return client.post(url, data=fields, **kwargs)
+    return client.post(action or url, data=fields, **kwargs)
 
 
 @pytest.fixture
-def sign_in(client: FlaskClient, clock: Clock, code_for: Callable[[User], str]) -> Callable[..., Any]:
+def sign_in(
+    client: FlaskClient, clock: Clock, code_for: Callable[[User], str]
+) -> Callable[..., Any]:
     """Sign in through the two real forms; a new 30-second step each time, so each
     sign-in has a code never used before (as it would, half a minute later)."""
 
-    def sign(user: User, *, with_client: FlaskClient | None = None, password: str = PASSWORD) -> Any:
+    def sign(
+        user: User, *, with_client: FlaskClient | None = None, password: str = PASSWORD
+    ) -> Any:
         browser = with_client or client
         first = post_form(browser, "/accounts/login", {"email": user.email, "password": password})
         assert first.status_code == 303, first.get_data(as_text=True)

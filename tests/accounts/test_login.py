@@ -83,7 +83,7 @@ def _token(client):
 def test_three_wrong_codes_mean_starting_again(client, make_user):
     user = make_user()
     post_form(client, "/accounts/login", {"email": user.email, "password": PASSWORD})
-    for attempt in range(3):
+    for _ in range(3):
         response = post_form(client, "/accounts/login/code", {"code": "000000"})
     assert response.status_code == 303
     assert response.headers["Location"] == "/accounts/login"
