@@ -92,6 +92,7 @@ class Config:
     CACHE_TYPE = "SimpleCache"
     CACHE_DEFAULT_TIMEOUT = 60
     HUEY_IMMEDIATE = False
+    HUEY_NAME = "frontline"  # the queue's name (Redis key prefix); one per deployment
     HUEY_SQLITE_PATH = ""  # defaults to instance/huey.sqlite3
     POSTCODE_DB = ""  # defaults to instance/postcodes-<version>.sqlite3
     OUTBOX_DIR = ""  # defaults to instance/outbox

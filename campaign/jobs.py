@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
         huey.immediate = True
         return
     huey.immediate = False
+    huey.name = app.config["HUEY_NAME"]
     if app.config["REDIS_URL"]:
         huey.storage = RedisStorage(huey.name, url=app.config["REDIS_URL"])
     else:

@@ -4,6 +4,7 @@ sign-ups when the queue is down (REL-04)."""
 from __future__ import annotations
 
 import time
+import uuid
 
 import pytest
 import redis
@@ -20,11 +21,17 @@ from tests.conftest import REDIS_URL, free_port, hidden_inputs, service_unavaila
 def redis_url():
     client = redis.Redis.from_url(REDIS_URL)
     try:
-        client.flushdb()
+        client.ping()
     except redis.ConnectionError:
         service_unavailable("Redis")
-    yield REDIS_URL
-    client.flushdb()
+    return REDIS_URL
+
+
+@pytest.fixture
+def private_names():
+    """Queue and rate-limit keys of this test alone (other test runs may share Redis)."""
+    unique = uuid.uuid4().hex[:8]
+    return {"HUEY_NAME": f"frontline-test-{unique}", "RATELIMIT_KEY_PREFIX": f"test-{unique}"}
 
 
 def sign(app, pledge, data):
@@ -63,9 +70,9 @@ def test_sqlite_queue_wakes_a_worker_that_sends_the_mail(
 
 
 def test_redis_queue_wakes_a_worker_that_sends_the_mail(
-    make_app, make_pledge, sign_data, smtp, redis_url
+    make_app, make_pledge, sign_data, smtp, redis_url, private_names
 ):
-    app = make_app(HUEY_IMMEDIATE=False, REDIS_URL=redis_url)
+    app = make_app(HUEY_IMMEDIATE=False, REDIS_URL=redis_url, **private_names)
     with app.app_context():
         assert type(huey.storage).__name__ == "RedisStorage"
         pledge = make_pledge()
@@ -74,19 +81,18 @@ def test_redis_queue_wakes_a_worker_that_sends_the_mail(
         assert run_worker_until(lambda: len(smtp.messages) == 1)
 
 
-def test_rate_limits_are_shared_through_redis(make_app, make_pledge, sign_data, smtp, redis_url):
-    first = make_app(
-        HUEY_IMMEDIATE=True,
-        REDIS_URL=redis_url,
-        RATELIMIT_STORAGE_URI=redis_url,
-        SIGN_RATE_LIMIT_PER_IP="1 per hour",
-    )
-    second = make_app(
-        HUEY_IMMEDIATE=True,
-        REDIS_URL=redis_url,
-        RATELIMIT_STORAGE_URI=redis_url,
-        SIGN_RATE_LIMIT_PER_IP="1 per hour",
-    )
+def test_rate_limits_are_shared_through_redis(
+    make_app, make_pledge, sign_data, smtp, redis_url, private_names
+):
+    settings = {
+        "HUEY_IMMEDIATE": True,
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url,
+        "SIGN_RATE_LIMIT_PER_IP": "1 per hour",
+        **private_names,
+    }
+    first = make_app(**settings)
+    second = make_app(**settings)
     with first.app_context():
         pledge = make_pledge()
         sign(first, pledge, sign_data)
