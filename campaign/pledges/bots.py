@@ -46,9 +46,10 @@ def rate_limit_flag(email: str) -> str:
         ("rate-limit-domain", config["SIGN_RATE_LIMIT_PER_DOMAIN"], domain),
     )
     reason = ""
+    prefix = config.get("RATELIMIT_KEY_PREFIX", "")
     for name, limit, key in checks:
         try:
-            within = limiter.limiter.hit(parse(limit), "sign", name, key)
+            within = limiter.limiter.hit(parse(limit), prefix, "sign", name, key)
         except Exception:  # rate-limit storage down: keep accepting sign-ups (REL-04)
             log.warning("Rate-limit storage unavailable; sign-up not checked")
             return ""
