@@ -26,7 +26,7 @@ def home_url(user: Any) -> str:
     """Where a person lands after signing in."""
     if has_role(user, ORGANISER):
         return url_for("admin.dashboard")
-    return url_for("accounts.settings")
+    return url_for("account_settings.index")
 
 
 def recent_auth_required(view: F) -> F:

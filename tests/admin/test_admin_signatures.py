@@ -1,0 +1,164 @@
+"""The signature list and the review of flagged sign-ups (BOT-01, AUD-01)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from campaign.audit import AuditLog
+from campaign.extensions import db
+from campaign.pledges.models import Signature
+from campaign.supporters.models import Supporter
+from campaign.timeutil import utcnow
+from tests.accounts.conftest import post_form
+
+
+def public_total(client):
+    return client.get("/api/v1/counts").get_json()["total"]
+
+
+def test_filters_and_what_the_list_shows(client, make_pledge, make_signature, make_user, sign_in):
+    gp = make_pledge("gp-surgeries")
+    school = make_pledge("schools", title="School staff against data sharing")
+    make_signature("a@example.org", pledge=gp, name="Ann Counted")
+    make_signature("b@nhs.net", pledge=gp, name="Bea Flagged", flag_reason="rate-limit-domain")
+    make_signature("c@example.org", pledge=school, confirmed=False, area_code="E08000025")
+    old = make_signature("d@example.org", pledge=school, name="Dee Old")
+    old.created_at = utcnow() - timedelta(days=40)
+    db.session.commit()
+    sign_in(make_user())
+
+    def listed(**query):
+        page = client.get("/admin/signatures", query_string=query)
+        assert page.status_code == 200
+        return page.get_data(as_text=True)
+
+    everything = listed()
+    assert "4</strong> signatures match" in everything
+    for address in ("a@example.org", "b@nhs.net", "c@example.org", "d@example.org"):
+        assert address not in everything  # never a full address
+    assert "Bea Flagged · @nhs.net" in everything  # flagged: name and domain, to judge them
+    assert "Ann Counted" not in everything  # counted ones: no name needed
+    assert "2</strong> signatures match" in listed(pledge=gp.id)
+    assert "1</strong> signature match" in listed(status="flagged")
+    assert "1</strong> signature match" in listed(status="unconfirmed")
+    assert "2</strong> signatures match" in listed(status="confirmed")
+    assert "1</strong> signature match" in listed(area="E08000025")
+    assert "Birmingham" in listed(area="E08000025")
+    since = (utcnow() - timedelta(days=7)).date().isoformat()
+    assert "3</strong> signatures match" in listed(date_from=since)
+    assert "1</strong> signature match" in listed(
+        date_to=(utcnow() - timedelta(days=30)).date().isoformat()
+    )
+    assert "4</strong> signatures match" in listed(date_from="not-a-date")
+
+    views = db.session.scalars(db.select(AuditLog).filter_by(action="signatures.view")).all()
+    assert len(views) == 10
+    assert json.loads(views[1].detail) == {"pledge_id": gp.id, "page": 1, "shown": 2}
+
+
+def test_counting_flagged_signatures_with_a_dry_run_first(
+    client, make_pledge, make_signature, make_user, sign_in
+):
+    pledge = make_pledge()
+    for n in range(3):
+        make_signature(f"nurse{n}@nhs.net", pledge=pledge, flag_reason="rate-limit-domain")
+    make_signature("late@nhs.net", pledge=pledge, flag_reason="rate-limit-domain", confirmed=False)
+    make_signature("fine@example.org", pledge=pledge)
+    sign_in(make_user())
+    assert public_total(client) == 1
+
+    filtered = "/admin/signatures?status=flagged"
+    dry = post_form(
+        client,
+        filtered,
+        {"action": "count", "scope": "matching"},
+        action="/admin/signatures/review",
+    )
+    page = dry.get_data(as_text=True)
+    assert "Count 4 flagged signatures?" in page
+    assert "3 of them are confirmed" in page
+    assert public_total(client) == 1  # a dry run changes nothing
+    assert (
+        db.session.scalar(db.select(db.func.count()).select_from(Signature).filter_by(flagged=True))
+        == 4
+    )
+
+    done = post_form(
+        client,
+        filtered,
+        {"action": "count", "scope": "matching", "confirmed": "yes"},
+        action="/admin/signatures/review",
+    )
+    assert "Counted 4 signatures." in client.get(done.headers["Location"]).get_data(as_text=True)
+    assert public_total(client) == 4  # the three confirmed ones now count
+    entry = db.session.scalar(db.select(AuditLog).filter_by(action="signatures.count_flagged"))
+    assert json.loads(entry.detail)["count"] == 4
+
+    # Pressing it again (another tab, another organiser) counts nothing twice.
+    post_form(
+        client,
+        filtered,
+        {"action": "count", "scope": "matching", "confirmed": "yes"},
+        action="/admin/signatures/review",
+    )
+    assert public_total(client) == 4
+
+    # The one confirmed later counts then.
+    from campaign.pledges import services
+
+    services.confirm(db.session.scalar(db.select(Signature).filter_by(confirmed_at=None)))
+    db.session.commit()
+    assert public_total(client) == 5
+
+
+def test_discarding_one_flagged_signature(client, make_pledge, make_signature, make_user, sign_in):
+    pledge = make_pledge()
+    other = make_pledge("schools", title="Schools")
+    bot = make_signature("bot1@spam.example", pledge=pledge, flag_reason="rate-limit-ip")
+    keep = make_signature("bot2@spam.example", pledge=pledge, flag_reason="rate-limit-ip")
+    both = make_signature("both@example.org", pledge=pledge, flag_reason="rate-limit-ip")
+    make_signature("both@example.org", pledge=other)
+    bot, keep, both = bot.id, keep.id, both.id
+    sign_in(make_user())
+
+    dry = post_form(
+        client,
+        "/admin/signatures?status=flagged",
+        {"action": "discard", "scope": "selected", "ids": [str(bot), str(both)]},
+        action="/admin/signatures/review",
+    )
+    assert "Discard 2 flagged signatures?" in dry.get_data(as_text=True)
+    post_form(
+        client,
+        "/admin/signatures?status=flagged",
+        {
+            "action": "discard",
+            "scope": "selected",
+            "ids": [str(bot), str(both)],
+            "confirmed": "yes",
+        },
+        action="/admin/signatures/review",
+    )
+    remaining = {s.id for s in db.session.scalars(db.select(Signature))}
+    assert bot not in remaining and both not in remaining and keep in remaining
+    emails = set(db.session.scalars(db.select(Supporter.email)))
+    assert "bot1@spam.example" not in emails  # nothing else of theirs: gone entirely
+    assert "both@example.org" in emails  # still has a signature of another pledge
+    assert (
+        db.session.scalar(db.select(AuditLog.target).filter_by(action="signatures.discard_flagged"))
+        == "signatures:2"
+    )
+
+
+def test_only_flagged_signatures_can_be_discarded(client, make_signature, make_user, sign_in):
+    counted = make_signature("real@example.org")
+    sign_in(make_user())
+    post_form(
+        client,
+        "/admin/signatures",
+        {"action": "discard", "scope": "selected", "ids": [str(counted.id)], "confirmed": "yes"},
+        action="/admin/signatures/review",
+    )
+    assert db.session.get(Signature, counted.id) is not None
+    assert public_total(client) == 1
