@@ -69,7 +69,7 @@ class NewSectorForm(SectorForm):
 
 
 class PledgeForm(FlaskForm):
-    sector = SelectField("Sector", coerce=int, validators=[InputRequired("Choose a sector.")])
+    sector = SelectField("Sector", coerce=int)  # must be one of the choices
     title = text_field("Title", 200, required="Enter a title.")
     statement = TextAreaField(
         "Statement",
@@ -148,11 +148,11 @@ class ReviewForm(FlaskForm):
     ids = SelectMultipleField(coerce=int, validate_choice=False)
     confirmed = HiddenField(default="")
     # The list's filter, carried along for "every flagged signature matching the filter".
-    pledge = HiddenField()
-    sector = HiddenField()
-    area = HiddenField()
-    date_from = HiddenField()
-    date_to = HiddenField()
+    filter_pledge = HiddenField()
+    filter_sector = HiddenField()
+    filter_area = HiddenField()
+    filter_date_from = HiddenField()
+    filter_date_to = HiddenField()
 
 
 class ExportForm(FlaskForm):
@@ -166,16 +166,11 @@ class InviteForm(FlaskForm):
         "Role",
         choices=[(role, ROLE_NAMES[role]) for role in reversed(ROLES)],
         default="organiser",
-        validators=[InputRequired("Choose a role.")],
     )
 
 
 class RoleForm(FlaskForm):
-    role = SelectField(
-        "Role",
-        choices=[(role, ROLE_NAMES[role]) for role in reversed(ROLES)],
-        validators=[InputRequired("Choose a role.")],
-    )
+    role = SelectField("Role", choices=[(role, ROLE_NAMES[role]) for role in reversed(ROLES)])
 
 
 class ActiveForm(FlaskForm):

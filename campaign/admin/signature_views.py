@@ -87,9 +87,17 @@ def signatures() -> tuple[str, int]:
     ), 200
 
 
+FILTER_KEYS = ("pledge", "sector", "area", "date_from", "date_to")
+
+
 def _carry(values: MultiDict[str, str]) -> dict[str, str]:
-    keys = ("pledge", "sector", "area", "date_from", "date_to")
-    return {key: values.get(key, "") for key in keys}
+    """The list's filter, for the review form's hidden filter_* fields."""
+    return {f"filter_{key}": values.get(key, "") for key in FILTER_KEYS}
+
+
+def _carried(values: MultiDict[str, str]) -> MultiDict[str, str]:
+    """The filter back from the review form's hidden fields."""
+    return MultiDict({key: values.get(f"filter_{key}", "") for key in FILTER_KEYS})
 
 
 @bp.post("/signatures/review")
@@ -97,13 +105,14 @@ def _carry(values: MultiDict[str, str]) -> dict[str, str]:
 def review_signatures() -> BaseResponse | tuple[str, int]:
     """First a dry run that says how many would be touched; then, confirmed, the action."""
     form = ReviewForm()
-    kept: dict[str, Any] = {k: v for k, v in _carry(request.form).items() if v}
+    carried = _carried(request.form)
+    kept: dict[str, Any] = {k: v for k, v in carried.items() if v}
     back = url_for(".signatures", status="flagged", **kept)
     if not form.validate_on_submit():
         flash("Choose what to do with the flagged signatures.", "error")
         return redirect(back, code=303)
     if form.scope.data == "matching":
-        spec = _filter_from(request.form, status="flagged")
+        spec = _filter_from(carried, status="flagged")
         ids = queries.signatures_matching(spec).with_only_columns(Signature.id)
         detail: dict[str, Any] = {"filter": spec.as_detail()}
     else:

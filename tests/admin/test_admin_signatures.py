@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 from campaign.audit import AuditLog
@@ -162,3 +163,28 @@ def test_only_flagged_signatures_can_be_discarded(client, make_signature, make_u
     )
     assert db.session.get(Signature, counted.id) is not None
     assert public_total(client) == 1
+
+
+def test_matching_means_matching_the_filter_shown(
+    client, make_pledge, make_signature, make_user, sign_in
+):
+    gp = make_pledge()
+    school = make_pledge("schools", title="Schools")
+    make_signature("a@nhs.net", pledge=gp, flag_reason="rate-limit-domain")
+    make_signature("b@school.example", pledge=school, flag_reason="rate-limit-domain")
+    sign_in(make_user())
+    listing = client.get(f"/admin/signatures?status=flagged&pledge={gp.id}").get_data(as_text=True)
+    assert f'name="filter_pledge" type="hidden" value="{gp.id}"' in listing
+    response = client.post(
+        "/admin/signatures/review",
+        data={
+            "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', listing).group(1),
+            "filter_pledge": str(gp.id),
+            "action": "count",
+            "scope": "matching",
+            "confirmed": "yes",
+        },
+    )
+    assert response.headers["Location"] == f"/admin/signatures?status=flagged&pledge={gp.id}"
+    flagged = db.session.scalars(db.select(Signature.pledge_id).filter_by(flagged=True)).all()
+    assert flagged == [school.id]
