@@ -771,8 +771,12 @@ class Bench:
                 return
 
     def warm(self, url: str) -> None:
+        """Load the URL briefly, unmeasured, so no run pays for first-request costs
+        (connections, prepared statements, compiled templates) that later runs don't."""
         for _ in range(20):
             http_get(url)
+        seconds = min(2, self.args.seconds)
+        drive(self.tool, url, Load("get"), seconds=seconds, concurrency=4, workdir=self.workdir)
 
     def run(self) -> None:
         args = self.args
@@ -785,6 +789,7 @@ class Bench:
         page_url = self.frontline.base + page_path
         home_url = self.frontline.base + "/"
         baseline_url = self.baseline.base + "/ping"
+        say("Warming up …")
         for url in (baseline_url, counts_url, page_url, home_url):
             self.warm(url)
 
@@ -1042,10 +1047,13 @@ def terminate_on_sigterm() -> Iterator[None]:
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, handler)
+    # Started in the background by a script, SIGINT arrives ignored: stop on it all the same.
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
 
 
 def check_services() -> None:
