@@ -43,7 +43,7 @@ def qr_svg(uri: str) -> Markup:
         svgclass="qr",
         lineclass=None,
         title="QR code to scan with your authenticator app",
-        omitsize=False,
+        omitsize=True,  # a viewBox instead of a fixed size: the stylesheet sizes it
     )
     svg = svg.replace(
         "<svg ", '<svg role="img" aria-label="QR code for your authenticator app" ', 1
