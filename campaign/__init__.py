@@ -62,12 +62,15 @@ def register_features(app: Flask) -> None:
     from campaign.geo.cli import geo
     from campaign.pledges import emails as pledge_emails  # noqa: F401 - registers kinds
     from campaign.pledges import tasks as pledge_tasks  # noqa: F401 - registers tasks
+    from campaign.mydata import emails as mydata_emails  # noqa: F401 - registers kinds
+    from campaign.mydata import views as mydata_views
     from campaign.pledges import views as pledge_views
     from campaign.serve import serve
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(pledge_views.bp)
     app.register_blueprint(api_views.bp)
+    app.register_blueprint(mydata_views.bp)
     app.register_blueprint(account_views.bp)
     app.register_blueprint(account_settings.bp)
     app.register_blueprint(admin_views.bp)

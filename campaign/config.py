@@ -55,6 +55,7 @@ class Config:
     RATE_LIMIT_RETENTION_DAYS = 30
     INACTIVE_RECONFIRM_MONTHS = 24
     CONFIRM_TOKEN_MAX_AGE = 7 * 24 * 3600
+    MANAGE_LINK_MAX_AGE = 7 * 24 * 3600
     PUBLIC_COUNT_THRESHOLD = 10  # PRIV-10: smaller area counts show as "fewer than 10"
 
     # Abuse (BOT-01, BOT-02)

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, render_template
 
-from campaign.geo import ATTRIBUTION
+from campaign.geo import ATTRIBUTION, area_name
 
 bp = Blueprint("pages", __name__)
 
@@ -37,6 +37,7 @@ def field_attrs(field: Any, **extra: str | None) -> dict[str, str]:
 
 def init_app(app: Flask) -> None:
     app.add_template_global(field_attrs)
+    app.add_template_global(area_name)
 
     @app.context_processor
     def site_context() -> dict[str, Any]:

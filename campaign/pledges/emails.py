@@ -8,6 +8,7 @@ from campaign.deliveries.kinds import register_kind
 from campaign.deliveries.models import Delivery
 from campaign.email import Outgoing, build_email, site_url
 from campaign.extensions import db
+from campaign.supporters.links import manage_url
 from campaign.pledges.models import Signature
 from campaign.tokens import make_token
 
@@ -23,20 +24,22 @@ def bounce_token(delivery: Delivery) -> str:
 
 def _pledge_email(delivery: Delivery, *, template: str, subject: str) -> Outgoing | None:
     signature = db.session.get(Signature, delivery.source_id)
-    if signature is None:  # erased or expired since it was queued
+    if signature is None or signature.supporter is None:  # erased or expired since queued
         return None
     pledge = signature.pledge
+    supporter = signature.supporter
     return build_email(
         template,
-        to=signature.supporter.email,
-        to_name=signature.supporter.name,
+        to=supporter.email,
+        to_name=supporter.name,
         subject=subject,
         stream="transactional",
         bounce_token=bounce_token(delivery),
         headers={"Auto-Submitted": "auto-generated"},
         signature=signature,
         pledge=pledge,
-        name=signature.supporter.name,
+        name=supporter.name,
+        manage_url=manage_url(supporter),
         confirm_url=confirm_url(signature),
         pledge_url=site_url("pledges.pledge", slug=pledge.slug),
         privacy_url=site_url("pages.privacy"),

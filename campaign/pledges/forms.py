@@ -27,6 +27,13 @@ def strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+DISPLAY_CHOICES = [
+    ("none", "Nothing: count me, but show no name"),
+    ("initial", "My first name and last initial"),
+    ("full", "My full name"),
+]
+
+
 class SignForm(FlaskForm):
     name = StringField(
         "Your name",
@@ -69,11 +76,7 @@ class SignForm(FlaskForm):
     )
     display = RadioField(
         "What may we show publicly?",
-        choices=[
-            ("none", "Nothing: count me, but show no name"),
-            ("initial", "My first name and last initial"),
-            ("full", "My full name"),
-        ],
+        choices=DISPLAY_CHOICES,
         default="none",
         validators=[InputRequired("Choose what may be shown publicly.")],
     )

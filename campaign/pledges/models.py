@@ -51,7 +51,10 @@ class Signature(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pledge_id: Mapped[int] = mapped_column(ForeignKey("pledge.id"))
-    supporter_id: Mapped[int] = mapped_column(ForeignKey("supporter.id", ondelete="CASCADE"))
+    # NULL once the signer erased their data: the anonymous signature still counts.
+    supporter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("supporter.id", ondelete="SET NULL")
+    )
     name: Mapped[str] = mapped_column(String(100))
     display: Mapped[str] = mapped_column(String(10), default="none")
     role: Mapped[str] = mapped_column(String(100), default="")
@@ -65,7 +68,7 @@ class Signature(Model):
     confirmed_at: Mapped[datetime | None] = mapped_column()
 
     pledge: Mapped[Pledge] = relationship()
-    supporter: Mapped[Supporter] = relationship()
+    supporter: Mapped[Supporter | None] = relationship()
 
     __table_args__ = (
         UniqueConstraint("pledge_id", "supporter_id"),

@@ -158,6 +158,7 @@ def confirm(signature: Signature) -> None:
         raise AlreadyConfirmed(signature.id)
     set_committed_value(signature, "confirmed_at", now)
     supporter = signature.supporter
+    assert supporter is not None  # erased supporters have no unconfirmed signatures
     if supporter.confirmed_at is None:
         supporter.confirmed_at = now
     supporter.name = signature.name

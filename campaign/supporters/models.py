@@ -52,7 +52,7 @@ class ConsentRecord(Model):
     supporter_id: Mapped[int] = mapped_column(ForeignKey("supporter.id", ondelete="CASCADE"))
     purpose: Mapped[str] = mapped_column(String(80))  # pledge:<slug>, updates, alerts:<slug>
     granted: Mapped[bool]
-    wording_version: Mapped[str] = mapped_column(String(40))
+    wording_version: Mapped[str] = mapped_column(String(160))  # consent-N/pledge-<slug>-vN
     text_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the exact text shown
     channel: Mapped[str] = mapped_column(String(40))  # sign form, preferences, unsubscribe…
     at: Mapped[datetime] = mapped_column(default=utcnow)

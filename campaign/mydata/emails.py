@@ -1,0 +1,33 @@
+"""The manage-your-data link email."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from campaign.deliveries.kinds import register_kind
+from campaign.deliveries.models import Delivery
+from campaign.email import Outgoing, build_email, site_url
+from campaign.extensions import db
+from campaign.supporters.models import Supporter
+from campaign.supporters.links import manage_url
+
+
+def render_manage_link(delivery: Delivery) -> Outgoing | None:
+    supporter = db.session.get(Supporter, delivery.source_id)
+    if supporter is None:
+        return None
+    return build_email(
+        "mydata/email/manage_link",
+        to=supporter.email,
+        to_name=supporter.name,
+        subject="Your link to manage your data",
+        stream="transactional",
+        headers={"Auto-Submitted": "auto-generated"},
+        name=supporter.name,
+        manage_url=manage_url(supporter),
+        privacy_url=site_url("pages.privacy"),
+        max_age_days=current_app.config["MANAGE_LINK_MAX_AGE"] // 86400,
+    )
+
+
+register_kind("manage_link", stream="transactional", render=render_manage_link)

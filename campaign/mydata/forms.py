@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, RadioField, SelectMultipleField
+from wtforms.validators import Email, InputRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from campaign.pledges.forms import DISPLAY_CHOICES, no_control_characters, strip
+from campaign.pledges.models import Sector, Signature
+
+FREQUENCY_CHOICES = [
+    ("immediate", "As soon as something comes to light"),
+    ("daily", "A daily summary"),
+    ("weekly", "A weekly summary"),
+]
+
+
+class RequestLinkForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        filters=[strip],
+        validators=[
+            InputRequired("Enter the email address you signed with."),
+            Length(max=254, message="That email address is too long."),
+            no_control_characters,
+            Email("Enter an email address like name@example.com.", check_deliverability=False),
+        ],
+        description="The address you signed with. We email a link to it; the link works "
+        "for seven days.",
+    )
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class PreferencesForm(FlaskForm):
+    wants_updates = BooleanField("Email me campaign updates.")
+    alert_sectors = MultiCheckboxField(
+        "Email me when a new data-sharing agreement comes to light affecting:", coerce=int
+    )
+    frequency = RadioField("How often?", choices=FREQUENCY_CHOICES, default="immediate")
+
+
+class EmptyForm(FlaskForm):
+    """Only the CSRF token: for buttons (erase)."""
+
+
+def preferences_form(
+    *, sectors: list[Sector], signatures: list[Signature], data: dict[str, Any] | None = None
+) -> PreferencesForm:
+    """The form with one "what may we show" question per signature."""
+
+    class Form(PreferencesForm):
+        pass
+
+    for signature in signatures:
+        setattr(
+            Form,
+            f"display_{signature.id}",
+            RadioField(
+                f"What may we show for “{signature.pledge.title}”?",
+                choices=DISPLAY_CHOICES,
+            ),
+        )
+    form = Form(data=data)
+    form.alert_sectors.choices = [(s.id, s.name) for s in sectors]
+    return form

@@ -1,0 +1,182 @@
+"""Preferences, export and erasure; each change of consent is recorded (PRIV-03)."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, update
+
+from campaign.deliveries.models import Delivery
+from campaign.deliveries.services import queue_delivery
+from campaign.extensions import db
+from campaign.pledges.consent import CONSENT_VERSION, UPDATES_CONSENT, alerts_consent
+from campaign.pledges.models import Sector, Signature
+from campaign.supporters.models import AlertSubscription, Supporter
+from campaign.supporters.services import record_consent, supporter_by_email, suppress
+from campaign.timeutil import utcnow
+
+FREQUENCIES = ("immediate", "daily", "weekly")
+MANAGE_LINKS_PER_DAY = 3
+
+
+def request_manage_link(email: str) -> None:
+    """Queue a manage-your-data link if the address is known; the caller shows the same
+    page either way, so the form reveals nothing about who has signed."""
+    supporter = supporter_by_email(email)
+    if supporter is None:
+        return
+    since = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    sent = (
+        db.session.scalar(
+            db.select(func.count())
+            .select_from(Delivery)
+            .where(
+                Delivery.kind == "manage_link",
+                Delivery.supporter_id == supporter.id,
+            )
+        )
+        or 0
+    )
+    recent = (
+        db.session.scalar(
+            db.select(func.count())
+            .select_from(Delivery)
+            .where(
+                Delivery.kind == "manage_link",
+                Delivery.supporter_id == supporter.id,
+                Delivery.created_at >= since,
+            )
+        )
+        or 0
+    )
+    if recent < MANAGE_LINKS_PER_DAY:
+        queue_delivery(
+            kind="manage_link", source_id=supporter.id, supporter_id=supporter.id, seq=sent
+        )
+
+
+def update_preferences(
+    *,
+    supporter: Supporter,
+    wants_updates: bool,
+    alert_sector_ids: set[int],
+    frequency: str,
+    display: dict[int, str],
+) -> list[str]:
+    """Apply the choices from the manage page; returns what changed, for the message."""
+    if frequency not in FREQUENCIES:
+        raise ValueError(frequency)
+    changed = []
+    channel = "manage page"
+    if wants_updates != supporter.wants_updates:
+        supporter.wants_updates = wants_updates
+        record_consent(
+            supporter=supporter,
+            purpose="updates",
+            granted=wants_updates,
+            wording_version=CONSENT_VERSION,
+            text=UPDATES_CONSENT,
+            channel=channel,
+        )
+        changed.append("campaign updates")
+
+    current = {s.sector_id: s for s in supporter.alert_subscriptions}
+    sectors = {s.id: s for s in db.session.scalars(db.select(Sector))}
+    for sector_id in set(current) | alert_sector_ids:
+        sector = sectors.get(sector_id)
+        if sector is None:
+            continue
+        wanted = sector_id in alert_sector_ids
+        if wanted and sector_id not in current:
+            supporter.alert_subscriptions.append(
+                AlertSubscription(sector_id=sector_id, frequency=frequency)
+            )
+        elif not wanted and sector_id in current:
+            supporter.alert_subscriptions.remove(current[sector_id])
+        else:
+            if wanted and current[sector_id].frequency != frequency:
+                current[sector_id].frequency = frequency
+                changed.append(f"alert frequency for {sector.name.lower()}")
+            continue
+        record_consent(
+            supporter=supporter,
+            purpose=f"alerts:{sector.slug}",
+            granted=wanted,
+            wording_version=CONSENT_VERSION,
+            text=alerts_consent(sector.name),
+            channel=channel,
+        )
+        changed.append(f"alerts for {sector.name.lower()}")
+
+    for signature in signatures_of(supporter):
+        choice = display.get(signature.id, signature.display)
+        if choice != signature.display and choice in ("none", "initial", "full"):
+            signature.display = choice
+            changed.append(f"what is shown for “{signature.pledge.title}”")
+    supporter.last_active_at = utcnow()
+    db.session.flush()
+    return changed
+
+
+def signatures_of(supporter: Supporter) -> list[Signature]:
+    return list(
+        db.session.scalars(
+            db.select(Signature)
+            .where(Signature.supporter_id == supporter.id)
+            .order_by(Signature.id)
+        )
+    )
+
+
+def erase(supporter: Supporter) -> None:
+    """Delete everything that identifies the person (PRIV-07). Confirmed signatures stay
+    as anonymous rows so the public counts don't change; the address survives only as the
+    keyed hash on the suppression list, so we never email it again."""
+    for signature in signatures_of(supporter):
+        if signature.confirmed_at is None:
+            db.session.delete(signature)
+    db.session.flush()
+    db.session.execute(
+        update(Signature)
+        .where(Signature.supporter_id == supporter.id)
+        .values(
+            supporter_id=None,
+            name="",
+            role="",
+            display="none",
+            wants_updates=False,
+            wants_alerts=False,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    suppress(email_hash_value=supporter.email_hash, reason="erased")
+    db.session.execute(delete(Delivery).where(Delivery.supporter_id == supporter.id))
+    db.session.delete(supporter)
+    db.session.flush()
+
+
+def unsubscribe(supporter: Supporter, stream: str) -> None:
+    """One-click unsubscribe from a stream; recorded as withdrawn consent."""
+    channel = "unsubscribe link"
+    if stream == "campaign" and supporter.wants_updates:
+        supporter.wants_updates = False
+        record_consent(
+            supporter=supporter,
+            purpose="updates",
+            granted=False,
+            wording_version=CONSENT_VERSION,
+            text=UPDATES_CONSENT,
+            channel=channel,
+        )
+    if stream == "alerts":
+        for subscription in list(supporter.alert_subscriptions):
+            sector = db.session.get(Sector, subscription.sector_id)
+            supporter.alert_subscriptions.remove(subscription)
+            if sector is not None:
+                record_consent(
+                    supporter=supporter,
+                    purpose=f"alerts:{sector.slug}",
+                    granted=False,
+                    wording_version=CONSENT_VERSION,
+                    text=alerts_consent(sector.name),
+                    channel=channel,
+                )
+    db.session.flush()
