@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import click
-from flask import current_app, url_for
 from flask.cli import AppGroup
 
 from campaign.accounts import services
+from campaign.email import site_url
 from campaign.extensions import db
 
 accounts_cli = AppGroup("accounts", help="Organiser and admin accounts.")
@@ -30,8 +30,7 @@ def create_admin_command(email: str, name: str, password: str) -> None:
     except services.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
-    with current_app.test_request_context():
-        login = current_app.config["SITE_URL"].rstrip("/") + url_for("accounts.login")
+    login = site_url("accounts.login")
     click.echo(f"Admin account created for {user.email}.")
     click.echo("To finish enrolment:")
     click.echo(f"  1. Open {login} and sign in with this email address and password.")

@@ -5,29 +5,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 
 from campaign.accounts.models import Invitation, PasswordReset, User
 from campaign.accounts.roles import ROLE_NAMES
 from campaign.deliveries.kinds import register_kind
 from campaign.deliveries.models import Delivery
-from campaign.email import Outgoing, build_email
+from campaign.email import Outgoing, build_email, site_url
 from campaign.extensions import db
 from campaign.tokens import make_token
 
 
-def _site() -> str:
-    return str(current_app.config["SITE_URL"]).rstrip("/")
-
-
 def invitation_url(invitation: Invitation) -> str:
-    return _site() + url_for(
-        "accounts.accept_invitation", token=make_token("invite", invitation.id)
-    )
+    return site_url("accounts.accept_invitation", token=make_token("invite", invitation.id))
 
 
 def reset_url(reset: PasswordReset) -> str:
-    return _site() + url_for("accounts.reset_password", token=make_token("reset", reset.id))
+    return site_url("accounts.reset_password", token=make_token("reset", reset.id))
 
 
 def render_invite(delivery: Delivery) -> Outgoing | None:
@@ -42,8 +36,8 @@ def render_invite(delivery: Delivery) -> Outgoing | None:
         "headers": {"Auto-Submitted": "auto-generated"},
         "inviter": (inviter.name or inviter.email) if inviter else "An admin",
         "role_name": ROLE_NAMES.get(invitation.role, invitation.role),
-        "login_url": _site() + url_for("accounts.login"),
-        "reset_url": _site() + url_for("accounts.request_reset"),
+        "login_url": site_url("accounts.login"),
+        "reset_url": site_url("accounts.request_reset"),
     }
     if existing is not None:
         # Same answer to the admin either way; only the address's owner learns this.

@@ -170,3 +170,23 @@ def test_password_fields_allow_pasting_and_password_managers(client, make_user, 
     assert len(password_inputs) == 2
     # Long passphrases fit: no limit below 1,000 characters.
     assert all('maxlength="1000"' in tag or "maxlength" not in tag for tag in password_inputs)
+
+
+def test_account_emails_are_rendered_by_a_worker_outside_any_request(app, make_user, smtp):
+    """Workers have no request: links come from SITE_URL (a bug found by trying it)."""
+    from campaign.accounts import services
+    from campaign.deliveries.sending import send_due
+
+    app.config["SITE_URL"] = "https://frontline.example"
+    admin = make_user("ada@example.org", role="admin")
+    services.invite(actor=admin, email="nadia@example.org", role="organiser")
+    services.request_password_reset(email=admin.email)
+    db.session.commit()
+    report = send_due()
+    assert report.sent == 2
+    assert (
+        smtp.to("nadia@example.org")[0]
+        .link("/accounts/invitation/")
+        .startswith("https://frontline.example/accounts/invitation/")
+    )
+    assert smtp.to(admin.email)[0].link("/accounts/reset/").startswith("https://frontline.example/")
