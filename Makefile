@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: run test lint install install-test geo clean
+.PHONY: run test lint bench install install-test clean
 
 # The venv is rebuilt when pyproject.toml changes.
 $(BIN)/.installed: pyproject.toml
@@ -38,6 +38,12 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# Figures, not a test (bench/README.md): needs PostgreSQL on 127.0.0.1:5432 and Redis on
+# 127.0.0.1:6379 (database 14 is flushed); uses wrk if installed. Options go in BENCH_ARGS,
+# e.g. make bench BENCH_ARGS="--seconds 10 --concurrency 16".
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -47,7 +47,7 @@ class Config:
     # The organisation behind the campaign: shown in the footer of every email and in
     # the privacy notice.
     ORG_NAME = "Frontline campaign"
-    ORG_POSTAL_ADDRESS = "Frontline campaign, PO Box 0000, London, N1 0AA"
+    ORG_POSTAL_ADDRESS = "PO Box 0000, London N1 0AA"
     ORG_CONTACT_EMAIL = "privacy@localhost"
 
     # Privacy and retention (PRIV-08)
@@ -76,7 +76,6 @@ class Config:
     INVITE_MAX_AGE = 72 * 3600
     RESET_MAX_AGE = 3600
 
-    COUNTS_CACHE_SECONDS = 5
     COUNT_SHARDS = 8
 
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token instead
@@ -90,7 +89,11 @@ class Config:
 
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
-    CACHE_TYPE = "SimpleCache"
+    # No cache in the embedded default: each web process would otherwise keep its own
+    # copy, and a confirmed signature could show in one process and not the next. With
+    # REDIS_URL the public counts are cached, shared, for a few seconds.
+    CACHE_TYPE = "NullCache"
+    CACHE_NO_NULL_WARNING = True
     CACHE_DEFAULT_TIMEOUT = 60
     HUEY_IMMEDIATE = False
     HUEY_NAME = "frontline"  # the queue's name (Redis key prefix); one per deployment

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import func
+from sqlalchemy.orm import selectinload
 
 from campaign.extensions import cache, db
 from campaign.geo import NATIONS, area_name
@@ -24,7 +25,14 @@ class AreaCount:
 
 
 def open_sectors() -> list[Sector]:
-    return list(db.session.scalars(db.select(Sector).order_by(Sector.position, Sector.name)))
+    """Sectors with their pledges loaded in one extra query, not one per sector."""
+    return list(
+        db.session.scalars(
+            db.select(Sector)
+            .options(selectinload(Sector.pledges))
+            .order_by(Sector.position, Sector.name)
+        )
+    )
 
 
 def pledge_by_slug(slug: str) -> Pledge | None:
@@ -50,9 +58,10 @@ def _suppressed(count: int) -> int | None:
     return count if count >= current_app.config["PUBLIC_COUNT_THRESHOLD"] else None
 
 
-def area_counts(pledge: Pledge | None = None) -> list[AreaCount]:
+@cache.memoize(timeout=5)
+def area_counts(pledge_id: int | None = None) -> list[AreaCount]:
     """Counts by local authority, largest first; small ones hidden (PRIV-10)."""
-    rows = _sum_by(Tally.key, kind="area", pledge_id=pledge.id if pledge else None)
+    rows = _sum_by(Tally.key, kind="area", pledge_id=pledge_id)
     counts = [AreaCount(code, area_name(code), _suppressed(int(n))) for code, n in rows if n]
     return sorted(counts, key=lambda a: (-(a.count or 0), a.name))
 
@@ -65,6 +74,7 @@ def nation_counts() -> list[dict[str, Any]]:
     return [{"code": code, "name": NATIONS[code], "count": totals[code]} for code in NATIONS]
 
 
+@cache.memoize(timeout=5)
 def growth(days: int = 90) -> list[tuple[date, int]]:
     """Cumulative confirmed signatures at the end of each of the last `days` days."""
     per_day = {key: int(n) for key, n in _sum_by(Tally.key, kind="day")}

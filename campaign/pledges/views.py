@@ -5,7 +5,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from campaign.deliveries.tasks import wake_sender
-from campaign.extensions import cache, db
+from campaign.extensions import db
 from campaign.pledges import bots, queries, services
 from campaign.pledges.chart import growth_svg
 from campaign.pledges.consent import PLEDGE_CONSENT, UPDATES_CONSENT, alerts_consent
@@ -148,7 +148,6 @@ def confirm(token: str) -> tuple[str, int] | str:
         db.session.commit()
     except services.AlreadyConfirmed:
         db.session.rollback()
-    cache.delete_memoized(queries.public_counts)
     return render_template(
         "pledges/confirmed.html",
         signature=signature,
