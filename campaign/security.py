@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from flask import Flask, render_template, request
-from werkzeug.wrappers import Response
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

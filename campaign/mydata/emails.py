@@ -8,8 +8,8 @@ from campaign.deliveries.kinds import register_kind
 from campaign.deliveries.models import Delivery
 from campaign.email import Outgoing, build_email, site_url
 from campaign.extensions import db
-from campaign.supporters.models import Supporter
 from campaign.supporters.links import manage_url
+from campaign.supporters.models import Supporter
 
 
 def render_manage_link(delivery: Delivery) -> Outgoing | None:
