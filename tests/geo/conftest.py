@@ -6,7 +6,6 @@ import brotli
 import msgpack
 import pytest
 
-
 Row = tuple[str, object, float, float]  # pcd, laua (str or NaN), easting, northing
 
 
