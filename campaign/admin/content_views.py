@@ -28,7 +28,7 @@ def get_or_404(model: type[Any], object_id: int) -> Any:
 
 def _sector_choices(form: PledgeForm) -> None:
     sectors = db.session.scalars(db.select(Sector).order_by(Sector.position, Sector.name))
-    form.sector.choices = [(s.id, s.name) for s in sectors]
+    form.sector_id.choices = [(s.id, s.name) for s in sectors]
 
 
 def _public_counts_changed() -> None:
@@ -72,7 +72,7 @@ def new_pledge() -> Response | tuple[str, int]:
     def create() -> Pledge:
         return content.create_pledge(
             actor=current_user,
-            sector=get_or_404(Sector, form.sector.data),
+            sector=get_or_404(Sector, form.sector_id.data),
             slug=form.slug.data,
             title=form.title.data,
             statement=form.statement.data,
@@ -92,13 +92,13 @@ def new_pledge() -> Response | tuple[str, int]:
 @allow(ORGANISER)
 def edit_pledge(pledge_id: int) -> Response | tuple[str, int]:
     pledge: Pledge = get_or_404(Pledge, pledge_id)
-    form = PledgeForm(obj=pledge, sector=pledge.sector_id)
+    form = PledgeForm(obj=pledge)
     _sector_choices(form)
     if form.validate_on_submit():
         changed = content.update_pledge(
             actor=current_user,
             pledge=pledge,
-            sector_id=get_or_404(Sector, form.sector.data).id,
+            sector_id=get_or_404(Sector, form.sector_id.data).id,
             title=form.title.data,
             statement=form.statement.data,
             target=form.target.data,

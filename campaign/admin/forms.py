@@ -69,7 +69,9 @@ class NewSectorForm(SectorForm):
 
 
 class PledgeForm(FlaskForm):
-    sector = SelectField("Sector", coerce=int)  # must be one of the choices
+    # Named after the column, not the relationship: filled from the pledge, the form
+    # must get the sector's id (with `sector` it got a Sector and selected none).
+    sector_id = SelectField("Sector", coerce=int)  # must be one of the choices
     title = text_field("Title", 200, required="Enter a title.")
     statement = TextAreaField(
         "Statement",

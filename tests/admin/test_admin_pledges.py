@@ -13,7 +13,7 @@ from tests.accounts.conftest import post_form
 
 def pledge_fields(pledge, **changes):
     fields = {
-        "sector": str(pledge.sector_id),
+        "sector_id": str(pledge.sector_id),
         "title": pledge.title,
         "statement": pledge.statement,
         "target": str(pledge.target),
@@ -41,6 +41,21 @@ def test_organiser_sets_a_target_the_public_sees(client, make_pledge, make_user,
     entry = db.session.scalar(db.select(AuditLog).filter_by(action="pledge.update"))
     assert entry.actor_id == organiser.id and entry.target == f"pledge:{pledge.id}"
     assert json.loads(entry.detail) == {"target": {"from": 100, "to": 2500}}
+
+
+def test_editing_a_pledge_keeps_its_sector(client, make_pledge, make_sector, make_user, sign_in):
+    """Found by trying it: the form showed no sector selected, so the browser sent the
+    first one and every edit moved the pledge into that sector."""
+    make_sector()
+    education = make_sector("education", "Education")
+    pledge = make_pledge("schools", sector=education)
+    sign_in(make_user())
+    page = client.get(f"/admin/pledges/{pledge.id}").get_data(as_text=True)
+    assert f'<option selected value="{education.id}">Education</option>' in page
+    form = {"sector_id": str(education.id), "title": pledge.title, "statement": pledge.statement}
+    post_form(client, f"/admin/pledges/{pledge.id}", {**form, "target": "20000", "is_open": "y"})
+    pledge = db.session.get(Pledge, pledge.id)
+    assert (pledge.target, pledge.sector_id) == (20000, education.id)
 
 
 def test_invalid_target_is_refused(client, make_pledge, make_user, sign_in):
@@ -113,7 +128,7 @@ def test_admin_creates_sector_and_pledge(client, make_user, sign_in):
         "/admin/pledges/new",
         {
             "slug": "library-staff",
-            "sector": str(sector.id),
+            "sector_id": str(sector.id),
             "title": "Library staff keep readers' records private",
             "statement": "I will not share readers' records for immigration enforcement.",
             "target": "400",
