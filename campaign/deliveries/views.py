@@ -50,9 +50,12 @@ def html(name: str) -> Response:
     part = message.get_body(preferencelist=("html",))
     if part is None:
         abort(404)
-    response = Response(part.get_content(), mimetype="text/html")
+    # Links open in the whole window (the site's pages refuse to be framed).
+    html = part.get_content().replace("<head>", '<head><base target="_top">', 1)
+    response = Response(html, mimetype="text/html")
     # Shown inside the message page: framed by our own origin only, and sandboxed.
     response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'; sandbox"
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'; "
+        "sandbox allow-top-navigation-by-user-activation"
     )
     return response
