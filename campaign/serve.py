@@ -19,6 +19,10 @@ from flask.cli import with_appcontext
 ACCESS_LOG_FORMAT = '%(t)s "%(r)s" %(s)s %(b)s %(M)sms'
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 @click.command("serve")
 @click.option("--workers", default=2, show_default=True, help="Web worker processes.")
 @with_appcontext
@@ -51,6 +55,8 @@ def serve(workers: int) -> None:
     click.echo("  Press Ctrl-C to stop the site and the worker.\n")
 
     children = [subprocess.Popen(web), subprocess.Popen(worker)]  # noqa: S603 - fixed argv
+    # Stopped by a service manager (SIGTERM) as by Ctrl-C: take both children down.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
