@@ -1,42 +1,15 @@
 from __future__ import annotations
 
-from typing import Any
-
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
+from wtforms import PasswordField, StringField
+from wtforms.validators import EqualTo, InputRequired, Length
 
-from campaign.pledges.forms import no_control_characters, strip
+from campaign.forms import email_field, no_control_characters, strip, text_field
 
 CHOOSING_HINT = (
     "At least 15 characters. A passphrase of four or more random words is easy to "
     "remember and hard to guess. Pasting from a password manager is fine."
 )
-
-
-def text_field(
-    label: str, max_length: int, *, required: str | None = None, **kwargs: Any
-) -> StringField:
-    """A one-line text field: trimmed, length-limited, no control characters."""
-    validators: list[Any] = [InputRequired(required)] if required else [Optional()]
-    validators += [
-        Length(max=max_length, message=f"Use {max_length} characters or fewer."),
-        no_control_characters,
-    ]
-    return StringField(label, filters=[strip], validators=validators, **kwargs)
-
-
-def email_field(label: str = "Email address") -> EmailField:
-    return EmailField(
-        label,
-        filters=[strip],
-        validators=[
-            InputRequired("Enter your email address."),
-            Length(max=254, message="That email address is too long."),
-            no_control_characters,
-            Email("Enter an email address like name@example.org.", check_deliverability=False),
-        ],
-    )
 
 
 def code_field() -> StringField:

@@ -15,15 +15,10 @@ from campaign.audit import record
 from campaign.extensions import db
 from campaign.geo import area_name
 from campaign.pledges.models import Pledge, Signature
+from campaign.spreadsheets import neutralise
 from campaign.supporters.models import Supporter, Suppression
 
 HEADER = ["email", "name", "pledges", "local_authority", "confirmed_on"]
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: str) -> str:
-    """A spreadsheet must show a cell as text, never run it as a formula (SEC-16)."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from campaign.accounts.forms import email_field, text_field
 from campaign.accounts.roles import ROLE_NAMES, ROLES
 from campaign.admin.queries import STATUSES
-from campaign.pledges.forms import strip
+from campaign.forms import strip
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 

@@ -9,9 +9,8 @@ from typing import Any
 from campaign.extensions import db
 from campaign.geo import area_name
 from campaign.mydata.services import signatures_of
+from campaign.spreadsheets import neutralise
 from campaign.supporters.models import ConsentRecord, Supporter
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _iso(value: Any) -> str | None:
@@ -63,20 +62,15 @@ def export_data(supporter: Supporter) -> dict[str, Any]:
     }
 
 
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 def export_csv(data: dict[str, Any]) -> str:
     """One row per fact: section, field, value (cells neutralised against formulas)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["section", "item", "field", "value"])
     for field in ("email", "name", "created_at", "confirmed_at", "campaign_updates"):
-        writer.writerow(["you", "", field, _cell(data[field])])
+        writer.writerow(["you", "", field, neutralise(data[field])])
     for section in ("alerts", "signatures", "consent_history"):
         for index, item in enumerate(data[section], start=1):
             for field, value in item.items():
-                writer.writerow([section, index, field, _cell(value)])
+                writer.writerow([section, index, field, neutralise(value)])
     return out.getvalue()

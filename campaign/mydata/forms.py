@@ -3,11 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, RadioField, SelectMultipleField
-from wtforms.validators import Email, InputRequired, Length
+from wtforms import BooleanField, RadioField, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from campaign.pledges.forms import DISPLAY_CHOICES, no_control_characters, strip
+from campaign.forms import email_field
+from campaign.pledges.forms import DISPLAY_CHOICES
 from campaign.pledges.models import Sector, Signature
 
 FREQUENCY_CHOICES = [
@@ -18,15 +18,8 @@ FREQUENCY_CHOICES = [
 
 
 class RequestLinkForm(FlaskForm):
-    email = EmailField(
-        "Email address",
-        filters=[strip],
-        validators=[
-            InputRequired("Enter the email address you signed with."),
-            Length(max=254, message="That email address is too long."),
-            no_control_characters,
-            Email("Enter an email address like name@example.com.", check_deliverability=False),
-        ],
+    email = email_field(
+        required="Enter the email address you signed with.",
         description="The address you signed with. We email a link to it; the link works "
         "for seven days.",
     )

@@ -4,27 +4,17 @@ import re
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms import BooleanField, HiddenField, RadioField, StringField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from campaign.forms import email_field, no_control_characters, strip
 from campaign.geo import Place, PostcodeError, find_place
-
-CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def no_control_characters(form: Any, field: Any) -> None:
-    if field.data and CONTROL_CHARS.search(field.data):
-        raise ValidationError("Remove line breaks and other invisible characters.")
 
 
 def no_links(form: Any, field: Any) -> None:
     """Names go into emails sent to the address given: keep links and addresses out."""
     if field.data and re.search(r"https?:|www\.|@|\.(com|org|net|uk)\b", field.data, re.I):
         raise ValidationError("Enter just your name, without links or email addresses.")
-
-
-def strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
 
 
 DISPLAY_CHOICES = [
@@ -46,16 +36,8 @@ class SignForm(FlaskForm):
         ],
         description="Only shown publicly if you choose so below.",
     )
-    email = EmailField(
-        "Email address",
-        filters=[strip],
-        validators=[
-            InputRequired("Enter your email address."),
-            Length(max=254, message="That email address is too long."),
-            no_control_characters,
-            Email("Enter an email address like name@example.com.", check_deliverability=False),
-        ],
-        description="We send one email to confirm your signature. Use a personal address.",
+    email = email_field(
+        description="We send one email to confirm your signature. Use a personal address."
     )
     postcode = StringField(
         "Postcode",

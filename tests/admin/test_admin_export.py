@@ -7,7 +7,7 @@ import csv
 import io
 import json
 
-from campaign.admin.exports import neutralise
+from campaign.spreadsheets import neutralise
 from campaign.audit import AuditLog
 from campaign.extensions import db
 from campaign.supporters.services import suppress
