@@ -61,6 +61,7 @@ def register_features(app: Flask) -> None:
     from campaign.demo.cli import demo
     from campaign.geo.cli import geo
     from campaign.mydata import emails as mydata_emails  # noqa: F401 - registers kinds
+    from campaign.mydata import tasks as mydata_tasks  # noqa: F401 - registers tasks
     from campaign.mydata import views as mydata_views
     from campaign.pledges import emails as pledge_emails  # noqa: F401 - registers kinds
     from campaign.pledges import tasks as pledge_tasks  # noqa: F401 - registers tasks

@@ -23,7 +23,11 @@ class Config:
     SECRET_KEY = DEV_SECRET_KEY
     SITE_URL = "http://127.0.0.1:5000"
     SQLALCHEMY_DATABASE_URI = ""  # filled in from DATABASE_URL or the instance folder
-    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
+    # hide_parameters: a logged database error must not carry names and addresses.
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {
+        "pool_pre_ping": True,
+        "hide_parameters": True,
+    }
     REDIS_URL = ""
     HOST = "127.0.0.1"
     PORT = 5000
@@ -54,6 +58,7 @@ class Config:
     UNCONFIRMED_RETENTION_DAYS = 7
     RATE_LIMIT_RETENTION_DAYS = 30
     INACTIVE_RECONFIRM_MONTHS = 24
+    RECONFIRM_GRACE_DAYS = 30  # after asking, how long to wait before deleting
     CONFIRM_TOKEN_MAX_AGE = 7 * 24 * 3600
     MANAGE_LINK_MAX_AGE = 7 * 24 * 3600
     PUBLIC_COUNT_THRESHOLD = 10  # PRIV-10: smaller area counts show as "fewer than 10"
@@ -89,6 +94,8 @@ class Config:
 
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
+    RATELIMIT_SWALLOW_ERRORS = True  # rate-limit storage down: serve, don't fail (REL-04)
+    RATELIMIT_KEY_PREFIX = "frontline"
     # No cache in the embedded default: each web process would otherwise keep its own
     # copy, and a confirmed signature could show in one process and not the next. With
     # REDIS_URL the public counts are cached, shared, for a few seconds.
@@ -120,6 +127,8 @@ def from_environment(environ: Mapping[str, str], instance_path: str) -> dict[str
         "HOST",
         "MAIL_SERVER",
         "MAIL_USERNAME",
+        "HUEY_NAME",
+        "RATELIMIT_KEY_PREFIX",
         "MAIL_PASSWORD",
         "MAIL_DEFAULT_SENDER",
         "MAIL_ALERTS_SENDER",

@@ -77,7 +77,6 @@ def build_email(
     subject: str,
     stream: str,
     headers: dict[str, str] | None = None,
-    bounce_token: str = "",
     **context: object,
 ) -> Outgoing:
     """Render templates/<template>.txt and .html into a message for one recipient."""
@@ -97,10 +96,10 @@ def build_email(
         message[name] = _clean(value)
     message.set_content(text, cte="quoted-printable")
     message.add_alternative(html, subtype="html", cte="quoted-printable")
-    return Outgoing(message, envelope_from=_envelope_from(stream, bounce_token), recipient=to)
+    return Outgoing(message, envelope_from=envelope_sender(stream), recipient=to)
 
 
-def _envelope_from(stream: str, token: str) -> str:
+def envelope_sender(stream: str, token: str = "") -> str:
     """MAIL FROM: bounce+TOKEN@domain when a bounce address is configured."""
     bounce = current_app.config["MAIL_BOUNCE_ADDRESS"]
     if bounce and token:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Flask, render_template, request
+from flask import Flask, abort, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -46,7 +46,16 @@ def _set_headers(app: Flask, response: Response) -> Response:
     return response
 
 
+def _refuse_nul_bytes() -> None:
+    """No text we store or look up may hold a NUL: PostgreSQL refuses it (a 500), and no
+    person types one. Reject it for the whole request, before any view runs (SEC-17)."""
+    values = [request.path, *request.args.values(), *request.form.values()]
+    if any("\x00" in value for value in values):
+        abort(400)
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_refuse_nul_bytes)
     app.after_request(lambda response: _set_headers(app, response))
 
     @app.errorhandler(CSRFError)

@@ -301,7 +301,7 @@ def make_signature(app: Flask, make_pledge: Callable[..., Any]) -> Callable[...,
         **kwargs: Any,
     ) -> Any:
         pledge = pledge or make_pledge()
-        outcome = services.sign(
+        signature = services.sign(
             pledge=pledge,
             name=name,
             email=email,
@@ -313,9 +313,9 @@ def make_signature(app: Flask, make_pledge: Callable[..., Any]) -> Callable[...,
             flag_reason=flag_reason,
         )
         if confirmed:
-            services.confirm(outcome.signature)
+            services.confirm(signature)
         db.session.commit()
-        return outcome.signature
+        return signature
 
     return make
 

@@ -80,6 +80,18 @@ def openapi_document(site: str) -> dict[str, Any]:
             "target": {"type": "integer"},
         },
     }
+    nation_count = {
+        "type": "object",
+        "required": ["code", "name", "count"],
+        "properties": {
+            "code": {"type": "string", "enum": ["E", "W", "S", "N"]},
+            "name": {"type": "string"},
+            "count": {
+                "type": ["integer", "null"],
+                "description": "null when fewer than 10: small numbers are never published",
+            },
+        },
+    }
     named_count = {
         "type": "object",
         "required": ["count"],
@@ -123,7 +135,7 @@ def openapi_document(site: str) -> dict[str, Any]:
                                             "updated_at": {"type": "string", "format": "date-time"},
                                             "pledges": {"type": "array", "items": count_item},
                                             "sectors": {"type": "array", "items": named_count},
-                                            "nations": {"type": "array", "items": named_count},
+                                            "nations": {"type": "array", "items": nation_count},
                                         },
                                     }
                                 }

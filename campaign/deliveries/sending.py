@@ -18,11 +18,12 @@ from sqlalchemy import update
 
 from campaign.deliveries.kinds import KINDS
 from campaign.deliveries.models import Delivery
-from campaign.email import Transport, open_transport
+from campaign.email import Transport, envelope_sender, open_transport
 from campaign.extensions import db
 from campaign.supporters.models import Supporter
 from campaign.supporters.services import is_suppressed, suppress
 from campaign.timeutil import utcnow
+from campaign.tokens import make_token
 
 log = logging.getLogger(__name__)
 STALE_CLAIM = timedelta(minutes=10)
@@ -88,33 +89,54 @@ def _is_permanent(exc: Exception) -> bool:
     return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
 
 
+def _bounce_token(delivery: Delivery) -> str:
+    """Names the delivery in the envelope sender, opaquely: never the address."""
+    return make_token("bounce", delivery.id).replace(".", "=")
+
+
+def _fail(delivery: Delivery, error: str, report: SendReport, *, status: str = "failed") -> None:
+    delivery.status = status
+    delivery.last_error = error[:1000]
+    report.failed += 1
+
+
 def send_one(delivery: Delivery, transport: Transport, report: SendReport) -> None:
+    """Send one claimed delivery and record the outcome on its row. Raises only when the
+    relay itself is unwell (the caller stops the batch); a bad message fails alone."""
     kind = KINDS.get(delivery.kind)
     supporter = db.session.get(Supporter, delivery.supporter_id) if delivery.supporter_id else None
-    if supporter is not None and is_suppressed(supporter, stream=delivery.stream):
-        outgoing = None
-    else:
-        outgoing = kind.render(delivery) if kind else None
+    delivery.attempts += 1
+    try:
+        suppressed = supporter is not None and is_suppressed(supporter, stream=delivery.stream)
+        outgoing = None if suppressed or kind is None else kind.render(delivery)
+    except Exception as exc:  # a message that cannot be built must not block the queue
+        log.warning("Delivery %s could not be built: %s", delivery.id, type(exc).__name__)
+        _fail(delivery, f"could not build the message: {type(exc).__name__}", report)
+        db.session.commit()
+        return
     if outgoing is None:
         delivery.status = "skipped"
         report.skipped += 1
         db.session.commit()
         return
-    delivery.attempts += 1
+    outgoing.envelope_from = envelope_sender(delivery.stream, _bounce_token(delivery))
     try:
         transport.send(outgoing)
+    except (UnicodeError, ValueError) as exc:  # the message itself can't go over SMTP
+        _fail(delivery, f"{type(exc).__name__}: the message cannot be sent", report)
+        db.session.commit()
+        return
     except (smtplib.SMTPException, OSError) as exc:
-        delivery.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+        error = f"{type(exc).__name__}: {exc}"
         if _is_bounce(exc):
-            delivery.status = "bounced"
-            report.failed += 1
+            _fail(delivery, error, report, status="bounced")
             if supporter is not None:
                 suppress(email_hash_value=supporter.email_hash, reason="bounced")
         elif _is_permanent(exc) or delivery.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
-            delivery.status = "failed"
-            report.failed += 1
+            _fail(delivery, error, report)
         else:
             delivery.status = "queued"
+            delivery.last_error = error[:1000]
             delivery.next_attempt_at = utcnow() + _backoff(delivery.attempts)
             report.retried += 1
         db.session.commit()

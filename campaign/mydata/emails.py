@@ -10,6 +10,7 @@ from campaign.email import Outgoing, build_email, site_url
 from campaign.extensions import db
 from campaign.supporters.links import manage_url
 from campaign.supporters.models import Supporter
+from campaign.tokens import make_token
 
 
 def render_manage_link(delivery: Delivery) -> Outgoing | None:
@@ -31,3 +32,27 @@ def render_manage_link(delivery: Delivery) -> Outgoing | None:
 
 
 register_kind("manage_link", stream="transactional", render=render_manage_link)
+
+
+def render_reconfirm(delivery: Delivery) -> Outgoing | None:
+    supporter = db.session.get(Supporter, delivery.source_id)
+    if supporter is None or supporter.reconfirm_requested_at is None:
+        return None  # erased, or they came back before the email went
+    config = current_app.config
+    return build_email(
+        "mydata/email/reconfirm",
+        to=supporter.email,
+        to_name=supporter.name,
+        subject="Do you want to stay on the Frontline list?",
+        stream="transactional",
+        headers={"Auto-Submitted": "auto-generated"},
+        name=supporter.name,
+        stay_url=site_url("mydata.stay", token=make_token("stay", supporter.id)),
+        manage_url=manage_url(supporter),
+        privacy_url=site_url("pages.privacy"),
+        months=config["INACTIVE_RECONFIRM_MONTHS"],
+        grace_days=config["RECONFIRM_GRACE_DAYS"],
+    )
+
+
+register_kind("reconfirm", stream="transactional", render=render_reconfirm)

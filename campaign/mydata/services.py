@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import delete, func, update
 
 from campaign.deliveries.models import Delivery
@@ -24,32 +26,16 @@ def request_manage_link(email: str) -> None:
     if supporter is None:
         return
     since = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
-    sent = (
-        db.session.scalar(
-            db.select(func.count())
-            .select_from(Delivery)
-            .where(
-                Delivery.kind == "manage_link",
-                Delivery.supporter_id == supporter.id,
+    earlier = list(
+        db.session.scalars(
+            db.select(Delivery.created_at).where(
+                Delivery.kind == "manage_link", Delivery.supporter_id == supporter.id
             )
         )
-        or 0
     )
-    recent = (
-        db.session.scalar(
-            db.select(func.count())
-            .select_from(Delivery)
-            .where(
-                Delivery.kind == "manage_link",
-                Delivery.supporter_id == supporter.id,
-                Delivery.created_at >= since,
-            )
-        )
-        or 0
-    )
-    if recent < MANAGE_LINKS_PER_DAY:
+    if sum(1 for at in earlier if at >= since) < MANAGE_LINKS_PER_DAY:
         queue_delivery(
-            kind="manage_link", source_id=supporter.id, supporter_id=supporter.id, seq=sent
+            kind="manage_link", source_id=supporter.id, supporter_id=supporter.id, seq=len(earlier)
         )
 
 
@@ -111,8 +97,7 @@ def update_preferences(
         if choice != signature.display and choice in ("none", "initial", "full"):
             signature.display = choice
             changed.append(f"what is shown for “{signature.pledge.title}”")
-    supporter.last_active_at = utcnow()
-    db.session.flush()
+    keep(supporter)  # acting on the manage page answers "do you want to stay?"
     return changed
 
 
@@ -180,3 +165,52 @@ def unsubscribe(supporter: Supporter, stream: str) -> None:
                     channel=channel,
                 )
     db.session.flush()
+
+
+def keep(supporter: Supporter) -> None:
+    """The supporter answered "keep me": active again, no longer due for deletion."""
+    supporter.last_active_at = utcnow()
+    supporter.reconfirm_requested_at = None
+    db.session.flush()
+
+
+def ask_inactive_to_reconfirm(*, inactive_for: timedelta, limit: int = 1000) -> int:
+    """Queue "do you want to stay?" to supporters silent for `inactive_for` (PRIV-08)."""
+    now = utcnow()
+    due = list(
+        db.session.scalars(
+            db.select(Supporter)
+            .where(
+                Supporter.confirmed_at.is_not(None),
+                Supporter.reconfirm_requested_at.is_(None),
+                Supporter.last_active_at < now - inactive_for,
+            )
+            .limit(limit)
+        )
+    )
+    for supporter in due:
+        supporter.reconfirm_requested_at = now
+        asked_before = (
+            db.session.scalar(
+                db.select(func.count())
+                .select_from(Delivery)
+                .where(Delivery.kind == "reconfirm", Delivery.supporter_id == supporter.id)
+            )
+            or 0
+        )
+        queue_delivery(
+            kind="reconfirm", source_id=supporter.id, supporter_id=supporter.id, seq=asked_before
+        )
+    db.session.flush()
+    return len(due)
+
+
+def erase_unanswered(*, grace: timedelta) -> int:
+    """Erase supporters who were asked to re-confirm and did not answer in time."""
+    cutoff = utcnow() - grace
+    silent = list(
+        db.session.scalars(db.select(Supporter).where(Supporter.reconfirm_requested_at < cutoff))
+    )
+    for supporter in silent:
+        erase(supporter)
+    return len(silent)

@@ -12,6 +12,7 @@ from flask import (
     request,
     url_for,
 )
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response as BaseResponse
 
 from campaign.deliveries.tasks import wake_sender
@@ -58,8 +59,11 @@ def get_supporter_or_404(token: str) -> Supporter:
 def request_link() -> str | BaseResponse:
     form = RequestLinkForm()
     if form.validate_on_submit():
-        services.request_manage_link(form.email.data or "")
-        db.session.commit()
+        try:
+            services.request_manage_link(form.email.data or "")
+            db.session.commit()
+        except IntegrityError:  # a simultaneous request queued the same link: one is enough
+            db.session.rollback()
         wake_sender()
         return redirect(url_for("mydata.link_sent"), code=303)
     return render_template("mydata/request_link.html", form=form)
@@ -137,6 +141,27 @@ def erase(token: str) -> str:
         db.session.commit()
         return render_template("mydata/erased.html")
     return render_template("mydata/erase.html", supporter=supporter, form=form, token=token)
+
+
+@bp.route("/my-data/stay/<token>", methods=["GET", "POST"])
+def stay(token: str) -> str | tuple[str, int]:
+    """The answer to "do you want to stay?": GET shows the button, POST keeps them."""
+    grace = current_app.config["RECONFIRM_GRACE_DAYS"] + 1
+    try:
+        supporter_id = read_token("stay", token, max_age=grace * 86400)
+    except ExpiredToken:
+        return render_template("mydata/link_problem.html", reason="expired"), 410
+    except BadToken:
+        return render_template("mydata/link_problem.html", reason="invalid"), 404
+    supporter = db.session.get(Supporter, supporter_id) if isinstance(supporter_id, int) else None
+    if supporter is None:
+        return render_template("mydata/link_problem.html", reason="gone"), 404
+    form = EmptyForm()
+    if form.validate_on_submit():
+        services.keep(supporter)
+        db.session.commit()
+        return render_template("mydata/stayed.html")
+    return render_template("mydata/stay.html", form=form, token=token)
 
 
 STREAM_NAMES = {"campaign": "campaign updates", "alerts": "agreement alerts"}

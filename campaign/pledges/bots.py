@@ -37,14 +37,53 @@ def looks_automated(*, honeypot: str, started: str) -> bool:
     return time.time() - issued < config["SIGN_FORM_MIN_SECONDS"]
 
 
+# Mail services shared by millions: a burst of sign-ups from one of them is not a sign of
+# abuse, so the per-domain limit (meant for an organisation's own domain) skips them.
+SHARED_MAIL_DOMAINS = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "hotmail.co.uk",
+        "live.com",
+        "live.co.uk",
+        "msn.com",
+        "yahoo.com",
+        "yahoo.co.uk",
+        "ymail.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "aol.com",
+        "aol.co.uk",
+        "proton.me",
+        "protonmail.com",
+        "pm.me",
+        "gmx.com",
+        "gmx.co.uk",
+        "mail.com",
+        "btinternet.com",
+        "sky.com",
+        "virginmedia.com",
+        "talktalk.net",
+        "tiscali.co.uk",
+        "ntlworld.com",
+        "blueyonder.co.uk",
+        "fastmail.com",
+        "tutanota.com",
+        "zoho.com",
+    }
+)
+
+
 def rate_limit_flag(email: str) -> str:
     """'' if within limits, else why this sign-up should be flagged (and not counted)."""
     config = current_app.config
     domain = email.rpartition("@")[2].lower()
-    checks = (
-        ("rate-limit-ip", config["SIGN_RATE_LIMIT_PER_IP"], hashed_ip()),
-        ("rate-limit-domain", config["SIGN_RATE_LIMIT_PER_DOMAIN"], domain),
-    )
+    checks = [("rate-limit-ip", config["SIGN_RATE_LIMIT_PER_IP"], hashed_ip())]
+    if domain not in SHARED_MAIL_DOMAINS:
+        checks.append(("rate-limit-domain", config["SIGN_RATE_LIMIT_PER_DOMAIN"], domain))
     reason = ""
     prefix = config.get("RATELIMIT_KEY_PREFIX", "")
     for name, limit, key in checks:

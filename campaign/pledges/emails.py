@@ -17,11 +17,6 @@ def confirm_url(signature: Signature) -> str:
     return site_url("pledges.confirm", token=make_token("confirm", signature.id))
 
 
-def bounce_token(delivery: Delivery) -> str:
-    """An opaque token naming the delivery, for the envelope sender (bounce handling)."""
-    return make_token("bounce", delivery.id).replace(".", "=")
-
-
 def _pledge_email(delivery: Delivery, *, template: str, subject: str) -> Outgoing | None:
     signature = db.session.get(Signature, delivery.source_id)
     if signature is None or signature.supporter is None:  # erased or expired since queued
@@ -34,7 +29,6 @@ def _pledge_email(delivery: Delivery, *, template: str, subject: str) -> Outgoin
         to_name=supporter.name,
         subject=subject,
         stream="transactional",
-        bounce_token=bounce_token(delivery),
         headers={"Auto-Submitted": "auto-generated"},
         signature=signature,
         pledge=pledge,

@@ -59,19 +59,24 @@ def _suppressed(count: int) -> int | None:
 
 
 @cache.memoize(timeout=5)
-def area_counts(pledge_id: int | None = None) -> list[AreaCount]:
+def area_counts() -> list[AreaCount]:
     """Counts by local authority, largest first; small ones hidden (PRIV-10)."""
-    rows = _sum_by(Tally.key, kind="area", pledge_id=pledge_id)
+    rows = _sum_by(Tally.key, kind="area")
     counts = [AreaCount(code, area_name(code), _suppressed(int(n))) for code, n in rows if n]
     return sorted(counts, key=lambda a: (-(a.count or 0), a.name))
 
 
 def nation_counts() -> list[dict[str, Any]]:
+    """Counts by nation; like areas, a nation under the threshold shows no exact figure
+    (count None), or its total less its areas' would reveal the hidden ones (PRIV-10)."""
     totals = dict.fromkeys(NATIONS, 0)
     for code, n in _sum_by(Tally.key, kind="area"):
         if code[:1] in totals:
             totals[code[:1]] += int(n)
-    return [{"code": code, "name": NATIONS[code], "count": totals[code]} for code in NATIONS]
+    return [
+        {"code": code, "name": NATIONS[code], "count": _suppressed(totals[code])}
+        for code in NATIONS
+    ]
 
 
 @cache.memoize(timeout=5)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -48,12 +47,6 @@ class AlreadyConfirmed(Exception):
     """The signature was confirmed before."""
 
 
-@dataclass
-class SignOutcome:
-    signature: Signature
-    created: bool  # False: this address had already signed this pledge
-
-
 def is_employer_address(email: str) -> bool:
     """True for addresses an employer can read (PRIV-11): warn before they are used."""
     domain = email.rpartition("@")[2].lower().rstrip(".")
@@ -71,15 +64,18 @@ def sign(
     wants_updates: bool,
     wants_alerts: bool,
     flag_reason: str,
-) -> SignOutcome:
+    remind: bool = True,
+) -> Signature:
     """Record a signature and queue its confirmation email, or, if this address signed
-    already, queue a "you already signed" email instead. The caller commits once; a
-    concurrent twin fails with IntegrityError on the unique constraints (REL-02)."""
+    already, queue a "you already signed" email instead (unless `remind` is off). The
+    caller commits once; a concurrent twin fails with IntegrityError on the unique
+    constraints (REL-02), and the caller may try again with remind=False."""
     if not pledge.is_open:
         raise PledgeClosed(pledge.slug)
-    supporter = db.session.scalar(db.select(Supporter).filter_by(email_hash=email_hash(email)))
+    address_hash = email_hash(email)
+    supporter = db.session.scalar(db.select(Supporter).filter_by(email_hash=address_hash))
     if supporter is None:
-        supporter = Supporter(email=email, email_hash=email_hash(email), name=name)
+        supporter = Supporter(email=email, email_hash=address_hash, name=name)
         db.session.add(supporter)
         db.session.flush()
 
@@ -87,8 +83,9 @@ def sign(
         db.select(Signature).filter_by(pledge_id=pledge.id, supporter_id=supporter.id)
     )
     if existing is not None:
-        _remind(existing)
-        return SignOutcome(existing, created=False)
+        if remind:
+            _remind(existing)
+        return existing
 
     signature = Signature(
         pledge_id=pledge.id,
@@ -105,20 +102,18 @@ def sign(
     )
     db.session.add(signature)
     db.session.flush()
-    _record_consents(supporter, pledge, wants_updates=wants_updates, wants_alerts=wants_alerts)
+    _record_consents(signature, supporter, pledge)
     queue_delivery(kind="confirm_signature", source_id=signature.id, supporter_id=supporter.id)
-    return SignOutcome(signature, created=True)
+    return signature
 
 
-def _record_consents(
-    supporter: Supporter, pledge: Pledge, *, wants_updates: bool, wants_alerts: bool
-) -> None:
+def _record_consents(signature: Signature, supporter: Supporter, pledge: Pledge) -> None:
     version = f"{CONSENT_VERSION}/pledge-{pledge.slug}-v{pledge.wording_version}"
     statement = f"{PLEDGE_CONSENT}\n\n{pledge.title}\n{pledge.statement}"
     grants = [(f"pledge:{pledge.slug}", statement)]
-    if wants_updates:
+    if signature.wants_updates:
         grants.append(("updates", UPDATES_CONSENT))
-    if wants_alerts:
+    if signature.wants_alerts:
         grants.append((f"alerts:{pledge.sector.slug}", alerts_consent(pledge.sector.name)))
     for purpose, text in grants:
         record_consent(
@@ -128,6 +123,7 @@ def _record_consents(
             wording_version=version,
             text=text,
             channel="sign form",
+            signature_id=signature.id,
         )
 
 
@@ -163,6 +159,7 @@ def confirm(signature: Signature) -> None:
         supporter.confirmed_at = now
     supporter.name = signature.name
     supporter.last_active_at = now
+    supporter.reconfirm_requested_at = None
     if signature.wants_updates:
         supporter.wants_updates = True
     if signature.wants_alerts:

@@ -6,16 +6,14 @@ import random
 
 from flask import current_app
 from sqlalchemy import delete, func, insert, literal, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 
-from campaign.extensions import db
+from campaign.extensions import db, dialect_insert
 from campaign.pledges.models import Signature, Tally
 
 
 def _upsert_add(*, kind: str, pledge_id: int, key: str, amount: int) -> None:
     shard = random.randrange(current_app.config["COUNT_SHARDS"])  # noqa: S311 - spreading load, not security
-    dialect = postgresql if _is_postgresql() else sqlite
-    statement = dialect.insert(Tally).values(
+    statement = dialect_insert(Tally).values(
         kind=kind, pledge_id=pledge_id, key=key, shard=shard, count=amount
     )
     statement = statement.on_conflict_do_update(

@@ -74,8 +74,6 @@ def pledge(slug: str) -> tuple[str, int]:
 def sign(slug: str) -> Response | tuple[str, int]:
     pledge = get_pledge_or_404(slug)
     form = SignForm()
-    if not pledge.is_open:
-        abort(410)
     if not form.validate():
         return _render_pledge(pledge, form, status=422)
     thanks = redirect(url_for("pledges.thanks", slug=pledge.slug), code=303)
@@ -87,23 +85,29 @@ def sign(slug: str) -> Response | tuple[str, int]:
         return _render_pledge(pledge, form, employer_warning=True)
 
     assert form.place is not None
+    signing = dict(
+        pledge=pledge,
+        name=form.name.data or "",
+        email=email,
+        area_code=form.place.area_code,
+        role=form.role.data or "",
+        display=form.display.data or "none",
+        wants_updates=form.wants_updates.data,
+        wants_alerts=form.wants_alerts.data,
+        flag_reason=bots.rate_limit_flag(email),
+    )
     try:
-        services.sign(
-            pledge=pledge,
-            name=form.name.data or "",
-            email=email,
-            area_code=form.place.area_code,
-            role=form.role.data or "",
-            display=form.display.data or "none",
-            wants_updates=form.wants_updates.data,
-            wants_alerts=form.wants_alerts.data,
-            flag_reason=bots.rate_limit_flag(email),
-        )
+        services.sign(**signing)
         db.session.commit()
+    except services.PledgeClosed:
+        abort(410)
     except IntegrityError:
-        # An identical submission committed first: it already holds the one signature
-        # and its one confirmation email (REL-02).
+        # Another request for the same address committed first. If it was an identical
+        # twin, it holds the one signature and its one email (REL-02) and this finds it;
+        # if it was the same person signing another pledge, this now adds this pledge.
         db.session.rollback()
+        services.sign(**signing, remind=False)
+        db.session.commit()
     wake_sender()
     return thanks
 

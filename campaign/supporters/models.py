@@ -24,6 +24,8 @@ class Supporter(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column()
     last_active_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When we asked an inactive supporter whether to stay (PRIV-08); None once they act.
+    reconfirm_requested_at: Mapped[datetime | None]
 
     alert_subscriptions: Mapped[list[AlertSubscription]] = relationship(
         back_populates="supporter", cascade="all, delete-orphan"
@@ -50,7 +52,12 @@ class ConsentRecord(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     supporter_id: Mapped[int] = mapped_column(ForeignKey("supporter.id", ondelete="CASCADE"))
-    purpose: Mapped[str] = mapped_column(String(80))  # pledge:<slug>, updates, alerts:<slug>
+    # The sign-up the consent was given with: if that sign-up is never confirmed and is
+    # deleted, so is what it claimed (an unconfirmed form proves nothing about consent).
+    signature_id: Mapped[int | None] = mapped_column(
+        ForeignKey("signature.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(120))  # pledge:<slug>, updates, alerts:<slug>
     granted: Mapped[bool]
     wording_version: Mapped[str] = mapped_column(String(160))  # consent-N/pledge-<slug>-vN
     text_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the exact text shown

@@ -5,7 +5,7 @@ import hmac
 
 from flask import current_app
 
-from campaign.extensions import db
+from campaign.extensions import db, dialect_insert
 from campaign.supporters.models import ConsentRecord, Supporter, Suppression
 
 GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
@@ -47,9 +47,11 @@ def record_consent(
     wording_version: str,
     text: str,
     channel: str,
+    signature_id: int | None = None,
 ) -> ConsentRecord:
     record = ConsentRecord(
         supporter_id=supporter.id,
+        signature_id=signature_id,
         purpose=purpose,
         granted=granted,
         wording_version=wording_version,
@@ -69,9 +71,13 @@ def is_suppressed(supporter: Supporter, *, stream: str) -> bool:
 
 
 def suppress(*, email_hash_value: str, reason: str) -> None:
-    existing = db.session.get(Suppression, email_hash_value)
-    if existing is None:
-        db.session.add(Suppression(email_hash=email_hash_value, reason=reason))
-    elif reason in HARD_SUPPRESSION:
-        existing.reason = reason
-    db.session.flush()
+    """Add to the suppression list; safe when two bounces or erasures race. A hard reason
+    (bounce, complaint) replaces a soft one, never the other way round."""
+    statement = dialect_insert(Suppression).values(email_hash=email_hash_value, reason=reason)
+    if reason in HARD_SUPPRESSION:
+        statement = statement.on_conflict_do_update(
+            index_elements=["email_hash"], set_={"reason": reason}
+        )
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=["email_hash"])
+    db.session.execute(statement)

@@ -36,3 +36,17 @@ def test_post_without_csrf_token_is_refused_with_a_clear_page(client, make_pledg
 
 def test_method_not_allowed_is_a_page_not_a_500(client):
     assert client.post("/about").status_code in (400, 405)
+
+
+def test_nul_bytes_anywhere_are_a_clear_400(client, make_pledge):
+    pledge = make_pledge()
+    for path in [
+        "/pledges/%00",
+        "/pledges/a%00b/thanks",
+        "/my-data/%00",
+        "/confirm/a%00",
+        "/areas?x=%00",
+    ]:
+        assert client.get(path).status_code == 400, path
+    response = client.post(f"/pledges/{pledge.slug}", data={"name": "a\x00b"})
+    assert response.status_code == 400

@@ -100,7 +100,7 @@ def seed_signatures(live: LiveServer) -> None:
             pledge = db.session.scalar(db.select(Pledge).filter_by(slug=slug))
             for _ in range(how_many):
                 n += 1
-                outcome = services.sign(
+                signature = services.sign(
                     pledge=pledge,
                     name=f"Seeded Signer{n}",
                     email=f"seeded{n}@example.org",
@@ -111,7 +111,7 @@ def seed_signatures(live: LiveServer) -> None:
                     wants_alerts=False,
                     flag_reason="",
                 )
-                services.confirm(outcome.signature)
+                services.confirm(signature)
         db.session.commit()
 
 

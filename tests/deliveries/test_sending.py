@@ -126,3 +126,38 @@ def test_without_a_mail_server_messages_go_to_the_development_outbox(
         assert "Confirm my signature" in html.get_data(as_text=True)
         assert "sandbox" in html.headers["Content-Security-Policy"]
         assert client.get("/dev/outbox/..%2Fsecret.eml").status_code == 404
+
+
+def test_a_message_that_cannot_be_built_fails_alone(
+    app, make_pledge, make_signature, smtp, monkeypatch
+):
+    from campaign.deliveries.kinds import KINDS, Kind
+
+    first = make_signature("first@example.org", confirmed=False)
+    make_signature("second@example.org", confirmed=False)
+    original = KINDS["confirm_signature"]
+
+    def render(delivery):
+        if delivery.source_id == first.id:
+            raise UnicodeEncodeError("ascii", "é", 0, 1, "no")
+        return original.render(delivery)
+
+    monkeypatch.setitem(
+        KINDS, "confirm_signature", Kind("confirm_signature", "transactional", render)
+    )
+    report = send_due()
+    assert (report.sent, report.failed) == (1, 1)
+    statuses = {d.source_id: (d.status, d.last_error) for d in deliveries()}
+    assert statuses[first.id][0] == "failed"
+    assert "could not build" in statuses[first.id][1]
+    assert [m.rcpt_tos for m in smtp.messages] == [["second@example.org"]]
+
+
+def test_every_kind_of_mail_goes_out_with_an_opaque_bounce_token(
+    client, make_signature, submit_form, smtp
+):
+    make_signature("asha@example.org")
+    submit_form("/my-data", {"email": "asha@example.org"})
+    assert {m.message["Subject"] for m in smtp.messages} >= {"Your link to manage your data"}
+    for mail in smtp.messages:
+        assert mail.mail_from.startswith("bounces+") and "asha" not in mail.mail_from

@@ -186,3 +186,110 @@ def test_one_click_unsubscribe(client, make_signature):
     db.session.expire_all()
     assert db.session.get(Supporter, supporter_id).alert_subscriptions == []
     assert client.post("/u/forged-token").status_code == 404
+
+
+def test_simultaneous_link_requests_send_one_link_and_no_error(make_app, make_signature, smtp):
+    import threading
+
+    app = make_app()
+    with app.app_context():
+        make_signature("asha@example.org")
+        clients = [app.test_client() for _ in range(4)]
+        forms = [hidden_inputs(c.get("/my-data").get_data(as_text=True)) for c in clients]
+        barrier = threading.Barrier(len(clients))
+        statuses = []
+
+        def ask(client, fields):
+            barrier.wait()
+            statuses.append(
+                client.post("/my-data", data={**fields, "email": "asha@example.org"}).status_code
+            )
+
+        threads = [
+            threading.Thread(target=ask, args=pair) for pair in zip(clients, forms, strict=True)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert statuses == [303] * 4
+        links = [
+            m for m in smtp.messages if m.message["Subject"] == "Your link to manage your data"
+        ]
+        assert 1 <= len(links) <= 3  # capped per day; never an error page
+
+
+def test_inactive_supporters_are_asked_then_erased_unless_they_stay(
+    app, client, make_signature, smtp
+):
+    from datetime import timedelta
+
+    from campaign.deliveries.sending import send_due
+    from campaign.mydata.tasks import reconfirm_inactive_supporters
+    from campaign.timeutil import utcnow
+
+    stays = make_signature("stays@example.org")
+    goes = make_signature("goes@example.org")
+    fresh = make_signature("fresh@example.org")
+    long_ago = utcnow() - timedelta(days=30 * 25)
+    for signature in (stays, goes):
+        signature.supporter.last_active_at = long_ago
+    db.session.commit()
+    ids = {"stays": stays.supporter_id, "goes": goes.supporter_id, "fresh": fresh.supporter_id}
+    smtp.reset()
+
+    reconfirm_inactive_supporters.call_local()
+    send_due()
+    asked = {
+        m.rcpt_tos[0]
+        for m in smtp.messages
+        if m.message["Subject"] == "Do you want to stay on the Frontline list?"
+    }
+    assert asked == {"stays@example.org", "goes@example.org"}
+
+    # One of them presses "Keep me on the list".
+    [mail] = [m for m in smtp.to("stays@example.org") if "stay" in m.message["Subject"]]
+    path = urlsplit(mail.link("/my-data/stay/")).path
+    page = client.get(path)
+    assert "Keep me on the list" in page.get_data(as_text=True)
+    kept = client.post(path, data=hidden_inputs(page.get_data(as_text=True)))
+    assert "you are staying" in kept.get_data(as_text=True)
+
+    # The grace period passes: the silent one is erased, the others stay.
+    db.session.execute(
+        sa.update(Supporter)
+        .where(Supporter.reconfirm_requested_at.is_not(None))
+        .values(reconfirm_requested_at=utcnow() - timedelta(days=31))
+    )
+    db.session.commit()
+    reconfirm_inactive_supporters.call_local()
+    db.session.expire_all()
+    assert db.session.get(Supporter, ids["goes"]) is None
+    assert db.session.get(Supporter, ids["stays"]) is not None
+    assert db.session.get(Supporter, ids["fresh"]) is not None
+    assert client.get("/api/v1/counts").get_json()["total"] == 3  # counts are untouched
+
+
+def test_purging_an_unconfirmed_signup_removes_the_consent_it_claimed(
+    app, make_pledge, make_signature
+):
+    from datetime import timedelta
+
+    from campaign.pledges.services import purge_unconfirmed
+    from campaign.timeutil import utcnow
+
+    pledge = make_pledge()
+    other = make_pledge("schools", title="Schools", statement="I will.")
+    confirmed = make_signature("asha@example.org", pledge=pledge)
+    forged = make_signature("asha@example.org", pledge=other, confirmed=False, wants_updates=True)
+    forged.created_at = utcnow() - timedelta(days=8)
+    db.session.commit()
+    purge_unconfirmed(older_than=timedelta(days=7))
+    db.session.commit()
+    purposes = sorted(
+        r.purpose
+        for r in db.session.scalars(
+            db.select(ConsentRecord).filter_by(supporter_id=confirmed.supporter_id)
+        )
+    )
+    assert purposes == [f"pledge:{pledge.slug}"]  # nothing from the unconfirmed form remains
