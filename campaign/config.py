@@ -141,7 +141,13 @@ def from_environment(environ: Mapping[str, str], instance_path: str) -> dict[str
     ):
         if environ.get(key):
             settings[key] = environ[key]
-    for key in ("PORT", "MAIL_PORT", "INACTIVE_RECONFIRM_MONTHS", "TRUSTED_PROXIES"):
+    for key in (
+        "PORT",
+        "MAIL_PORT",
+        "INACTIVE_RECONFIRM_MONTHS",
+        "RECONFIRM_GRACE_DAYS",
+        "TRUSTED_PROXIES",
+    ):
         if environ.get(key):
             settings[key] = int(environ[key])
     for key in ("MAIL_USE_TLS", "MAIL_USE_SSL"):

@@ -95,10 +95,16 @@ jobs_cli = AppGroup("jobs", help="Run background workers and scheduled jobs.")
 
 @jobs_cli.command("worker")
 @click.option("--workers", default=2, show_default=True, help="Worker threads.")
-def worker_command(workers: int) -> None:
+@click.option(
+    "--periodic/--no-periodic",
+    default=True,
+    show_default=True,
+    help="Also run the scheduled jobs. With several worker processes, leave it on for one.",
+)
+def worker_command(workers: int, periodic: bool) -> None:
     """Consume the job queue (and run the periodic jobs) until stopped."""
     click.echo(f"Worker: {workers} threads on {type(huey.storage).__name__}")
-    huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
+    huey.create_consumer(workers=workers, worker_type="thread", periodic=periodic).run()
 
 
 @jobs_cli.command("run-due")
