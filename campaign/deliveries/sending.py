@@ -19,7 +19,7 @@ from sqlalchemy import update
 from campaign.deliveries.kinds import KINDS
 from campaign.deliveries.models import Delivery
 from campaign.email import Transport, envelope_sender, open_transport
-from campaign.extensions import db
+from campaign.extensions import db, rows_affected
 from campaign.supporters.models import Supporter
 from campaign.supporters.services import is_suppressed, suppress
 from campaign.timeutil import utcnow
@@ -68,7 +68,7 @@ def requeue_stale_claims() -> int:
         .values(status="queued", claimed_at=None)
     )
     db.session.commit()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return rows_affected(result)
 
 
 def _backoff(attempts: int) -> timedelta:

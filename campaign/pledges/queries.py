@@ -24,7 +24,7 @@ class AreaCount:
     count: int | None  # None: fewer than the public threshold (PRIV-10)
 
 
-def open_sectors() -> list[Sector]:
+def sectors_with_pledges() -> list[Sector]:
     """Sectors with their pledges loaded in one extra query, not one per sector."""
     return list(
         db.session.scalars(
@@ -126,7 +126,7 @@ def public_counts() -> dict[str, Any]:
     counts = pledge_counts()
     pledges = []
     sectors = []
-    for sector in open_sectors():
+    for sector in sectors_with_pledges():
         sector_total = 0
         for pledge in sector.pledges:
             count = counts.get(pledge.id, 0)

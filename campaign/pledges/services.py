@@ -9,7 +9,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from campaign.deliveries.services import deliveries_count, queue_delivery
-from campaign.extensions import db
+from campaign.extensions import db, rows_affected
 from campaign.pledges import tallies
 from campaign.pledges.consent import (
     CONSENT_VERSION,
@@ -150,7 +150,7 @@ def confirm(signature: Signature) -> None:
         .values(confirmed_at=now)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_affected(claimed) != 1:
         raise AlreadyConfirmed(signature.id)
     set_committed_value(signature, "confirmed_at", now)
     supporter = signature.supporter
@@ -184,4 +184,4 @@ def purge_unconfirmed(*, older_than: timedelta) -> int:
             Supporter.confirmed_at.is_(None), Supporter.created_at < cutoff, ~has_signature
         )
     )
-    return int(deleted.rowcount or 0)  # type: ignore[attr-defined]
+    return rows_affected(deleted)

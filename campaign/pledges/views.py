@@ -31,7 +31,7 @@ def home() -> str:
         "pledges/home.html",
         counts=counts,
         by_pledge={p["slug"]: p["count"] for p in counts["pledges"]},
-        sectors=queries.open_sectors(),
+        sectors=queries.sectors_with_pledges(),
         areas=queries.area_counts()[:10],
         chart=growth_svg(points, title="Confirmed signatures over the last 90 days"),
         points=points,
