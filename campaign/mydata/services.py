@@ -39,6 +39,33 @@ def request_manage_link(email: str) -> None:
         )
 
 
+def _set_updates(supporter: Supporter, wanted: bool, *, channel: str) -> bool:
+    """Campaign updates on or off, with its consent record; False if nothing changed."""
+    if supporter.wants_updates == wanted:
+        return False
+    supporter.wants_updates = wanted
+    record_consent(
+        supporter=supporter,
+        purpose="updates",
+        granted=wanted,
+        wording_version=CONSENT_VERSION,
+        text=UPDATES_CONSENT,
+        channel=channel,
+    )
+    return True
+
+
+def _record_alerts(supporter: Supporter, sector: Sector, wanted: bool, *, channel: str) -> None:
+    record_consent(
+        supporter=supporter,
+        purpose=f"alerts:{sector.slug}",
+        granted=wanted,
+        wording_version=CONSENT_VERSION,
+        text=alerts_consent(sector.name),
+        channel=channel,
+    )
+
+
 def update_preferences(
     *,
     supporter: Supporter,
@@ -50,19 +77,10 @@ def update_preferences(
     """Apply the choices from the manage page; returns what changed, for the message."""
     if frequency not in FREQUENCIES:
         raise ValueError(frequency)
-    changed = []
     channel = "manage page"
-    if wants_updates != supporter.wants_updates:
-        supporter.wants_updates = wants_updates
-        record_consent(
-            supporter=supporter,
-            purpose="updates",
-            granted=wants_updates,
-            wording_version=CONSENT_VERSION,
-            text=UPDATES_CONSENT,
-            channel=channel,
-        )
-        changed.append("campaign updates")
+    changed = (
+        ["campaign updates"] if _set_updates(supporter, wants_updates, channel=channel) else []
+    )
 
     current = {s.sector_id: s for s in supporter.alert_subscriptions}
     sectors = {s.id: s for s in db.session.scalars(db.select(Sector))}
@@ -82,14 +100,7 @@ def update_preferences(
                 current[sector_id].frequency = frequency
                 changed.append(f"alert frequency for {sector.name.lower()}")
             continue
-        record_consent(
-            supporter=supporter,
-            purpose=f"alerts:{sector.slug}",
-            granted=wanted,
-            wording_version=CONSENT_VERSION,
-            text=alerts_consent(sector.name),
-            channel=channel,
-        )
+        _record_alerts(supporter, sector, wanted, channel=channel)
         changed.append(f"alerts for {sector.name.lower()}")
 
     for signature in signatures_of(supporter):
@@ -141,29 +152,14 @@ def erase(supporter: Supporter) -> None:
 def unsubscribe(supporter: Supporter, stream: str) -> None:
     """One-click unsubscribe from a stream; recorded as withdrawn consent."""
     channel = "unsubscribe link"
-    if stream == "campaign" and supporter.wants_updates:
-        supporter.wants_updates = False
-        record_consent(
-            supporter=supporter,
-            purpose="updates",
-            granted=False,
-            wording_version=CONSENT_VERSION,
-            text=UPDATES_CONSENT,
-            channel=channel,
-        )
+    if stream == "campaign":
+        _set_updates(supporter, False, channel=channel)
     if stream == "alerts":
         for subscription in list(supporter.alert_subscriptions):
-            sector = db.session.get(Sector, subscription.sector_id)
             supporter.alert_subscriptions.remove(subscription)
+            sector = db.session.get(Sector, subscription.sector_id)
             if sector is not None:
-                record_consent(
-                    supporter=supporter,
-                    purpose=f"alerts:{sector.slug}",
-                    granted=False,
-                    wording_version=CONSENT_VERSION,
-                    text=alerts_consent(sector.name),
-                    channel=channel,
-                )
+                _record_alerts(supporter, sector, False, channel=channel)
     db.session.flush()
 
 
