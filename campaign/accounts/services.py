@@ -306,6 +306,22 @@ def set_active(*, actor: User, user: User, active: bool) -> None:
     )
 
 
+def reset_authenticator(*, actor: User, user: User) -> None:
+    """For someone who has lost both their authenticator and their recovery codes: both
+    stop working, their sessions end, and at their next sign-in their password leads to
+    setting up a new authenticator, as at their first."""
+    if user.id == actor.id:
+        raise AccountError(
+            "This is your own account: move to a new authenticator in your account settings."
+        )
+    user.totp_secret = None
+    user.pending_totp_secret = None
+    user.enrolled_at = None
+    totp.remove_recovery_codes(user)
+    sessions.end_all_sessions(user)
+    record(actor=actor, action="account.totp_reset", target=f"user:{user.id}")
+
+
 def revoke_invitation(*, actor: User, invitation: Invitation) -> None:
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = utcnow()

@@ -4,6 +4,9 @@ The session cookie holds a random key naming an AccountSession row; the row deci
 whether the session is alive. So a session can be ended from the server (logout,
 disabling the account, a password change) and a copied cookie dies with it. Idle and
 absolute time-outs are checked on every request that asks who is signed in.
+
+Every admin and account page asks, so the row is read once per request (kept on
+`flask.g`) and written only when there is something new to note.
 """
 
 from __future__ import annotations
@@ -12,13 +15,16 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, session
+from flask import current_app, g, session
 from flask_login import login_user, logout_user
 from sqlalchemy import update
+from sqlalchemy.orm import joinedload
 
 from campaign.accounts.models import AccountSession, User
 from campaign.extensions import db, login_manager
 from campaign.timeutil import as_utc, utcnow
+
+TOUCH_EVERY = timedelta(minutes=1)
 
 
 def _key_hash(key: str) -> str:
@@ -33,9 +39,22 @@ def absolute_limit() -> timedelta:
     return timedelta(hours=int(current_app.config["ACCOUNT_ABSOLUTE_HOURS"]))
 
 
+def _remember(key_hash: str, row: AccountSession | None) -> AccountSession | None:
+    g.account_session = (key_hash, row)
+    return row
+
+
 @login_manager.user_loader
 def load_user(key: str) -> User | None:
-    row = db.session.scalar(db.select(AccountSession).filter_by(key_hash=_key_hash(key)))
+    key_hash = _key_hash(key)
+    row = _remember(
+        key_hash,
+        db.session.scalar(
+            db.select(AccountSession)
+            .filter_by(key_hash=key_hash)
+            .options(joinedload(AccountSession.user))
+        ),
+    )
     if row is None or row.ended_at is not None:
         return None
     now = utcnow()
@@ -51,10 +70,16 @@ def load_user(key: str) -> User | None:
 
 
 def current_session(user: User) -> AccountSession | None:
+    """This request's session row: the one load_user read, else read now."""
     if not user.session_key:
         return None
-    return db.session.scalar(
-        db.select(AccountSession).filter_by(key_hash=_key_hash(user.session_key))
+    key_hash = _key_hash(user.session_key)
+    remembered = g.get("account_session")
+    if remembered is not None and remembered[0] == key_hash:
+        row: AccountSession | None = remembered[1]
+        return row
+    return _remember(
+        key_hash, db.session.scalar(db.select(AccountSession).filter_by(key_hash=key_hash))
     )
 
 
@@ -65,17 +90,23 @@ def start_session(user: User) -> AccountSession:
     row = AccountSession(key_hash=_key_hash(key), user_id=user.id)
     db.session.add(row)
     db.session.flush()
+    _remember(row.key_hash, row)
     user.session_key = key
     user.last_login_at = utcnow()
     login_user(user)
     return row
 
 
-def touch(user: User) -> None:
-    """Note activity, for the idle time-out. The caller commits."""
+def touch(user: User) -> bool:
+    """Note activity, for the idle time-out, once it is a minute or more since it was last
+    noted; True if so, and the caller commits. Noted up to a minute late, a session can
+    only end that much sooner than the idle limit, never later."""
     row = current_session(user)
-    if row is not None:
-        row.last_seen_at = utcnow()
+    now = utcnow()
+    if row is None or now - as_utc(row.last_seen_at) < TOUCH_EVERY:
+        return False
+    row.last_seen_at = now
+    return True
 
 
 def end_session(user: User) -> None:

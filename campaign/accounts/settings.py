@@ -24,8 +24,8 @@ bp = Blueprint("account_settings", __name__, url_prefix="/accounts/settings")
 @bp.before_request
 @login_required
 def signed_in_only() -> None:
-    sessions.touch(current_user)
-    db.session.commit()
+    if sessions.touch(current_user):
+        db.session.commit()
 
 
 def _me() -> User:

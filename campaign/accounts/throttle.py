@@ -5,6 +5,9 @@ would let anyone lock an organiser out by guessing on purpose.
 
 The account key is a keyed hash of the address as typed, known or not, so throttling
 answers the same for accounts that do not exist (SEC-12).
+
+Keys start with RATELIMIT_KEY_PREFIX, like every other limit (campaign.pledges.bots), so
+deployments sharing one Redis count their own failures.
 """
 
 from __future__ import annotations
@@ -19,6 +22,10 @@ from limits import RateLimitItem, parse
 from campaign.extensions import hashed_ip, limiter
 
 log = logging.getLogger(__name__)
+
+
+def _prefix() -> str:
+    return str(current_app.config.get("RATELIMIT_KEY_PREFIX", ""))
 
 
 def _account_key(email: str) -> str:
@@ -38,7 +45,8 @@ def is_throttled(email: str) -> bool:
     """True while this account or this network has had too many failures lately."""
     try:
         return any(
-            not limiter.limiter.test(item, "login", name, key) for item, name, key in _checks(email)
+            not limiter.limiter.test(item, _prefix(), "login", name, key)
+            for item, name, key in _checks(email)
         )
     except Exception:  # storage down: let people in rather than lock everyone out (REL-04)
         log.warning("Rate-limit storage unavailable; login not throttled")
@@ -48,7 +56,7 @@ def is_throttled(email: str) -> bool:
 def record_failure(email: str) -> None:
     try:
         for item, name, key in _checks(email):
-            limiter.limiter.hit(item, "login", name, key)
+            limiter.limiter.hit(item, _prefix(), "login", name, key)
     except Exception:
         log.warning("Rate-limit storage unavailable; login failure not counted")
 
@@ -57,7 +65,7 @@ def clear_account(email: str) -> None:
     """After a successful login the account's failures are forgiven (not the network's)."""
     item, name, key = _checks(email)[0]
     try:
-        limiter.limiter.clear(item, "login", name, key)
+        limiter.limiter.clear(item, _prefix(), "login", name, key)
     except Exception:
         log.warning("Rate-limit storage unavailable; failures not cleared")
 
@@ -71,7 +79,9 @@ def allow_reset_email(email: str) -> bool:
         (parse(config["LOGIN_RATE_LIMIT_PER_IP"]), "ip", hashed_ip()),
     ]
     try:
-        return all(limiter.limiter.hit(item, "reset", name, key) for item, name, key in checks)
+        return all(
+            limiter.limiter.hit(item, _prefix(), "reset", name, key) for item, name, key in checks
+        )
     except Exception:
         log.warning("Rate-limit storage unavailable; reset not throttled")
         return True

@@ -114,9 +114,13 @@ def _recovery_hash(code: str) -> str:
     return hmac.new(key, b"recovery:" + normalised.encode(), hashlib.sha256).hexdigest()
 
 
+def remove_recovery_codes(user: User) -> None:
+    db.session.execute(db.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+
+
 def new_recovery_codes(user: User) -> list[str]:
     """Replace the user's recovery codes; the plain codes are shown once and never kept."""
-    db.session.execute(db.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    remove_recovery_codes(user)
     codes = []
     for _ in range(RECOVERY_CODES):
         raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(10))

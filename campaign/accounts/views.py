@@ -57,8 +57,7 @@ def _has_role(user: Any, role: str) -> bool:
 
 @bp.before_request
 def note_activity() -> None:
-    if current_user.is_authenticated:
-        sessions.touch(current_user)
+    if current_user.is_authenticated and sessions.touch(current_user):
         db.session.commit()
 
 

@@ -1,4 +1,5 @@
-"""Accounts (admins only): invite, change role, disable or enable, see last sign-in."""
+"""Accounts (admins only): invite, change role, disable or enable, reset a lost
+authenticator, see last sign-in."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from campaign.accounts import services
+from campaign.accounts.access import recent_auth_required
+from campaign.accounts.forms import ButtonForm
 from campaign.accounts.models import Invitation, User
 from campaign.accounts.roles import ADMIN, ROLE_NAMES
-from campaign.admin.blueprint import allow, bp
-from campaign.admin.content_views import get_or_404
+from campaign.admin.blueprint import allow, bp, get_or_404
 from campaign.admin.forms import ActiveForm, InviteForm, RoleForm
 from campaign.deliveries.tasks import wake_sender
 from campaign.extensions import db
@@ -100,4 +102,30 @@ def set_account_active(user_id: int) -> Response:
             db.session.commit()
             state = "enabled" if user.active else "disabled, and signed out everywhere"
             flash(f"{user.email} is {state}.", "success")
+    return redirect(url_for(".account", user_id=user.id), code=303)
+
+
+@bp.route("/accounts/<int:user_id>/authenticator", methods=["GET", "POST"])
+@allow(ADMIN)
+@recent_auth_required
+def reset_authenticator(user_id: int) -> Response | tuple[str, int]:
+    """GET says what a reset does and asks to confirm; the POST does it. Re-authentication
+    first: whoever resets an authenticator lets a password alone into that account until
+    its owner sets up a new one (SEC-14)."""
+    user: User = get_or_404(User, user_id)
+    form = ButtonForm()
+    if not form.validate_on_submit():
+        return render_template("admin/reset_authenticator.html", user=user, form=form), 200
+    try:
+        services.reset_authenticator(actor=current_user, user=user)
+    except services.AccountError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(
+            f"{user.email} is signed out everywhere, and their authenticator and recovery "
+            "codes no longer work. They set up a new authenticator when they next sign in.",
+            "success",
+        )
     return redirect(url_for(".account", user_id=user.id), code=303)

@@ -20,6 +20,7 @@ from campaign.accounts.roles import has_role
 from campaign.extensions import db
 
 F = TypeVar("F", bound=Callable[..., Any])
+M = TypeVar("M")
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -32,6 +33,17 @@ def allow(role: str) -> Callable[[F], F]:
         return view
 
     return decorator
+
+
+def get_or_404(model: type[M], object_id: int, *, lock: bool = False) -> M:
+    """The object an admin URL names, or 404. Admin objects belong to the whole campaign;
+    a check of ownership (a coordinator's own group, SEC-15) belongs here too when one is
+    needed. `lock` holds the row until the request commits (FOR UPDATE on PostgreSQL;
+    SQLite has no row locks and writes one at a time)."""
+    found = db.session.get(model, object_id, with_for_update=True if lock else None)
+    if found is None:
+        abort(404)
+    return found
 
 
 def required_role(endpoint: str) -> str | None:
@@ -50,6 +62,6 @@ def guard() -> Response | None:
     role = required_role(request.endpoint or "")
     if role is None or not has_role(current_user, role):
         abort(403)
-    sessions.touch(current_user)
-    db.session.commit()
+    if sessions.touch(current_user):
+        db.session.commit()
     return None

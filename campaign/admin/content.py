@@ -9,16 +9,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from campaign.accounts.models import User
 from campaign.audit import record
-from campaign.extensions import db
+from campaign.extensions import db, rows_affected
 from campaign.pledges.models import Pledge, PledgeWording, Sector
 
 
 class SlugTaken(Exception):
     """Another sector or pledge already has this address."""
+
+
+class WordingChanged(Exception):
+    """Someone else saved new words for this pledge after it was read for this change."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Someone else changed this pledge’s wording while you were editing it. Their "
+            "version is in the wording history below: check it, then save yours again."
+        )
 
 
 def _flush_unique() -> None:
@@ -77,11 +88,10 @@ def update_pledge(*, actor: User, pledge: Pledge, **values: Any) -> list[str]:
     old_words = (pledge.title, pledge.statement)
     changed = _apply(pledge, values)
     if "title" in changed or "statement" in changed:
+        _next_version(pledge, old_version)
         _keep_wording(pledge, version=old_version, words=old_words)
-        pledge.wording_version = old_version + 1
-        changed["wording_version"] = {"from": old_version, "to": pledge.wording_version}
-        db.session.flush()
         _keep_wording(pledge)
+        changed["wording_version"] = {"from": old_version, "to": pledge.wording_version}
     if changed:
         db.session.flush()
         record(actor=actor, action="pledge.update", target=f"pledge:{pledge.id}", detail=changed)
@@ -107,6 +117,20 @@ def _apply(obj: Any, values: dict[str, Any]) -> dict[str, Any]:
     return changed
 
 
+def _next_version(pledge: Pledge, current: int) -> None:
+    """Move the pledge on from wording version `current`, if it is still there. Of two
+    people saving new words at once, one gets the next version; the other is told (the
+    view locks the row on PostgreSQL, so there the second waits and builds on the first).
+    """
+    moved = db.session.execute(
+        update(Pledge)
+        .where(Pledge.id == pledge.id, Pledge.wording_version == current)
+        .values(wording_version=current + 1)
+    )
+    if rows_affected(moved) != 1:
+        raise WordingChanged()
+
+
 def _keep_wording(
     pledge: Pledge, *, version: int | None = None, words: tuple[str, str] | None = None
 ) -> None:
@@ -120,7 +144,10 @@ def _keep_wording(
         db.session.add(
             PledgeWording(pledge_id=pledge.id, version=version, title=title, statement=statement)
         )
-        db.session.flush()
+        try:
+            db.session.flush()
+        except IntegrityError as exc:  # the same version, stored by someone else just now
+            raise WordingChanged() from exc
 
 
 def wordings(pledge: Pledge) -> list[PledgeWording]:

@@ -6,24 +6,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from campaign.accounts.roles import ADMIN, ORGANISER
 from campaign.admin import content
-from campaign.admin.blueprint import allow, bp
+from campaign.admin.blueprint import allow, bp, get_or_404
 from campaign.admin.forms import NewPledgeForm, NewSectorForm, OpenForm, PledgeForm, SectorForm
 from campaign.extensions import cache, db
 from campaign.pledges import queries as pledge_queries
 from campaign.pledges.models import Pledge, Sector
-
-
-def get_or_404(model: type[Any], object_id: int) -> Any:
-    found = db.session.get(model, object_id)
-    if found is None:
-        abort(404)
-    return found
 
 
 def _sector_choices(form: PledgeForm) -> None:
@@ -31,8 +24,19 @@ def _sector_choices(form: PledgeForm) -> None:
     form.sector_id.choices = [(s.id, s.name) for s in sectors]
 
 
-def _public_counts_changed() -> None:
+def _saved(message: str, *, then: str) -> Response:
+    """Commit, let the public pages show the change at once, say so, go back to the list."""
+    db.session.commit()
     cache.delete_memoized(pledge_queries.public_counts)
+    flash(message, "success")
+    return redirect(url_for(then), code=303)
+
+
+def _form_page(
+    template: str, form: Any, *, status: int | None = None, **context: Any
+) -> tuple[str, int]:
+    page = render_template(template, form=form, **context)
+    return page, status or (422 if form.errors else 200)
 
 
 def _created(form: Any, create: Callable[[], Any], *, message: str, then: str) -> Response | None:
@@ -45,19 +49,15 @@ def _created(form: Any, create: Callable[[], Any], *, message: str, then: str) -
         db.session.rollback()
         form.slug.errors = [str(exc)]
         return None
-    db.session.commit()
-    _public_counts_changed()
-    flash(message.format(made), "success")
-    return redirect(url_for(then), code=303)
+    return _saved(message.format(made), then=then)
 
 
 @bp.get("/pledges")
 @allow(ORGANISER)
 def pledges() -> str:
-    sectors = db.session.scalars(db.select(Sector).order_by(Sector.position, Sector.name))
     return render_template(
         "admin/pledges.html",
-        sectors=list(sectors),
+        sectors=pledge_queries.sectors_with_pledges(),
         counts=pledge_queries.pledge_counts(),
         open_form=OpenForm(),
     )
@@ -82,40 +82,47 @@ def new_pledge() -> Response | tuple[str, int]:
         )
 
     done = _created(form, create, message="Pledge “{0.title}” created.", then=".pledges")
-    if done is not None:
-        return done
-    status = 422 if form.errors else 200
-    return render_template("admin/pledge_form.html", form=form, pledge=None), status
+    return done or _form_page("admin/pledge_form.html", form, pledge=None)
 
 
 @bp.route("/pledges/<int:pledge_id>", methods=["GET", "POST"])
 @allow(ORGANISER)
 def edit_pledge(pledge_id: int) -> Response | tuple[str, int]:
-    pledge: Pledge = get_or_404(Pledge, pledge_id)
+    # Held while a change is saved: a second save at the same moment waits, then builds
+    # on this one's wording version (PostgreSQL; content.WordingChanged covers SQLite).
+    pledge: Pledge = get_or_404(Pledge, pledge_id, lock=request.method == "POST")
     form = PledgeForm(obj=pledge)
     _sector_choices(form)
+    status = None
     if form.validate_on_submit():
-        changed = content.update_pledge(
-            actor=current_user,
-            pledge=pledge,
-            sector_id=get_or_404(Sector, form.sector_id.data).id,
-            title=form.title.data,
-            statement=form.statement.data,
-            target=form.target.data,
-            is_open=form.is_open.data,
-            position=form.position.data or 0,
-        )
-        db.session.commit()
-        _public_counts_changed()
-        if "wording_version" in changed:
-            flash(f"Saved. The wording is now version {pledge.wording_version}.", "success")
+        try:
+            changed = content.update_pledge(
+                actor=current_user,
+                pledge=pledge,
+                sector_id=get_or_404(Sector, form.sector_id.data).id,
+                title=form.title.data,
+                statement=form.statement.data,
+                target=form.target.data,
+                is_open=form.is_open.data,
+                position=form.position.data or 0,
+            )
+        except content.WordingChanged as exc:
+            db.session.rollback()
+            form.statement.errors = [str(exc)]
+            status = 409
         else:
-            flash("Saved." if changed else "Nothing had changed.", "success")
-        return redirect(url_for(".pledges"), code=303)
-    status = 422 if form.errors else 200
-    return render_template(
-        "admin/pledge_form.html", form=form, pledge=pledge, wordings=content.wordings(pledge)
-    ), status
+            if "wording_version" in changed:
+                message = f"Saved. The wording is now version {pledge.wording_version}."
+            else:
+                message = "Saved." if changed else "Nothing had changed."
+            return _saved(message, then=".pledges")
+    return _form_page(
+        "admin/pledge_form.html",
+        form,
+        status=status,
+        pledge=pledge,
+        wordings=content.wordings(pledge),
+    )
 
 
 @bp.post("/pledges/<int:pledge_id>/open")
@@ -123,19 +130,17 @@ def edit_pledge(pledge_id: int) -> Response | tuple[str, int]:
 def set_pledge_open(pledge_id: int) -> Response:
     pledge: Pledge = get_or_404(Pledge, pledge_id)
     form = OpenForm()
-    if form.validate_on_submit() and form.is_open.data in ("yes", "no"):
-        content.set_open(actor=current_user, pledge=pledge, is_open=form.is_open.data == "yes")
-        db.session.commit()
-        _public_counts_changed()
-        flash(f"“{pledge.title}” is now {'open' if pledge.is_open else 'closed'}.", "success")
-    return redirect(url_for(".pledges"), code=303)
+    if not (form.validate_on_submit() and form.is_open.data in ("yes", "no")):
+        return redirect(url_for(".pledges"), code=303)
+    content.set_open(actor=current_user, pledge=pledge, is_open=form.is_open.data == "yes")
+    state = "open" if pledge.is_open else "closed"
+    return _saved(f"“{pledge.title}” is now {state}.", then=".pledges")
 
 
 @bp.get("/sectors")
 @allow(ADMIN)
 def sectors() -> str:
-    sectors = db.session.scalars(db.select(Sector).order_by(Sector.position, Sector.name))
-    return render_template("admin/sectors.html", sectors=list(sectors))
+    return render_template("admin/sectors.html", sectors=pledge_queries.sectors_with_pledges())
 
 
 @bp.route("/sectors/new", methods=["GET", "POST"])
@@ -153,10 +158,7 @@ def new_sector() -> Response | tuple[str, int]:
         )
 
     done = _created(form, create, message="Sector “{0.name}” created.", then=".sectors")
-    if done is not None:
-        return done
-    status = 422 if form.errors else 200
-    return render_template("admin/sector_form.html", form=form, sector=None), status
+    return done or _form_page("admin/sector_form.html", form, sector=None)
 
 
 @bp.route("/sectors/<int:sector_id>", methods=["GET", "POST"])
@@ -172,9 +174,5 @@ def edit_sector(sector_id: int) -> Response | tuple[str, int]:
             description=form.description.data or "",
             position=form.position.data or 0,
         )
-        db.session.commit()
-        _public_counts_changed()
-        flash("Saved." if changed else "Nothing had changed.", "success")
-        return redirect(url_for(".sectors"), code=303)
-    status = 422 if form.errors else 200
-    return render_template("admin/sector_form.html", form=form, sector=sector), status
+        return _saved("Saved." if changed else "Nothing had changed.", then=".sectors")
+    return _form_page("admin/sector_form.html", form, sector=sector)

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    Field,
     HiddenField,
     IntegerField,
     RadioField,
@@ -17,10 +18,9 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from campaign.accounts.forms import email_field, text_field
 from campaign.accounts.roles import ROLE_NAMES, ROLES
 from campaign.admin.queries import STATUSES
-from campaign.forms import strip
+from campaign.forms import email_field, no_control_characters, strip, text_field
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -30,11 +30,33 @@ def slug_format(form: Any, field: Any) -> None:
         raise ValidationError("Use lower-case letters, digits and single hyphens only.")
 
 
+INT_MAX = 2**31 - 1  # PostgreSQL's integer; SQLAlchemy casts LIMIT and OFFSET to it too
+
+
 def optional_int(value: Any) -> int | None:
+    """A whole number from a query string or form, or None if there is none.
+
+    A number beyond what an integer column holds is brought to its edge: it then matches
+    no row, where the number itself would fail in the database (a 500 on both SQLite and
+    PostgreSQL).
+    """
     try:
-        return int(value) if value not in (None, "") else None
+        number = int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
+    return None if number is None else max(-INT_MAX - 1, min(number, INT_MAX))
+
+
+def page_number(value: Any, *, per_page: int) -> int:
+    """The page asked for: 1 if none or nonsense, and never so far on that its offset
+    leaves the integer range."""
+    return max(1, min(optional_int(value) or 1, INT_MAX // per_page))
+
+
+def valid_data(field: Field) -> Any:
+    """A field's value if it passed validation, else None: filters use only what they can
+    read, and what they can't is shown as a problem instead of reaching the database."""
+    return None if field.errors else field.data
 
 
 def position_field() -> IntegerField:
@@ -121,7 +143,11 @@ class SignatureFilterForm(FlaskForm):
 
     pledge = SelectField("Pledge", coerce=optional_int, validate_choice=False)
     sector = SelectField("Sector", coerce=optional_int, validate_choice=False)
-    area = SelectField("Local authority", validate_choice=False)
+    area = SelectField(
+        "Local authority",
+        validate_choice=False,
+        validators=[Length(max=9, message="Choose a local authority."), no_control_characters],
+    )
     date_from = DateField("Signed from", validators=[Optional()])
     date_to = DateField("Signed until", validators=[Optional()])
     status = SelectField("Status", choices=list(STATUSES.items()), validate_choice=False)
@@ -147,7 +173,7 @@ class ReviewForm(FlaskForm):
         default="selected",
         validators=[InputRequired("Choose which signatures.")],
     )
-    ids = SelectMultipleField(coerce=int, validate_choice=False)
+    ids = SelectMultipleField(coerce=optional_int, validate_choice=False)
     confirmed = HiddenField(default="")
     # The list's filter, carried along for "every flagged signature matching the filter".
     filter_pledge = HiddenField()
@@ -184,7 +210,11 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     actor = SelectField("Who", coerce=optional_int, validate_choice=False)
-    action = SelectField("What", validate_choice=False)
+    action = SelectField(
+        "What",
+        validate_choice=False,  # an action no one has done yet is a filter that matches none
+        validators=[Length(max=60, message="Choose an action."), no_control_characters],
+    )
     target = text_field("Object", 80, description="For example pledge:3 or user:2.")
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("Until", validators=[Optional()])

@@ -46,32 +46,28 @@ def dry_run(ids: Select[Any]) -> DryRun:
 
 
 def count_flagged(*, actor: User, ids: Select[Any], detail: dict[str, Any]) -> int:
-    """Unflag: confirmed ones join the tallies now, unconfirmed ones when confirmed."""
-    unflagged = list(
-        db.session.scalars(
-            update(Signature)
-            .where(Signature.id.in_(_flagged_among(ids).scalar_subquery()))
-            .values(flagged=False)
-            .returning(Signature.id)
-            .execution_options(synchronize_session=False)
-        )
-    )
-    if unflagged:
-        confirmed = db.session.scalars(
-            db.select(Signature).where(
-                Signature.id.in_(unflagged), Signature.confirmed_at.is_not(None)
-            )
-        )
-        for signature in confirmed:
-            db.session.refresh(signature)
-            tallies.add_signature(signature)
+    """Unflag: confirmed ones join the tallies now, unconfirmed ones when confirmed.
+
+    One statement unflags them all; if any was confirmed, the tallies are recomputed from
+    the signatures in a few set-based statements, however many were counted.
+    """
+    unflagged = db.session.execute(
+        update(Signature)
+        .where(Signature.id.in_(_flagged_among(ids).scalar_subquery()))
+        .values(flagged=False)
+        .returning(Signature.id, Signature.confirmed_at.is_not(None))
+        .execution_options(synchronize_session=False)
+    ).all()
+    if any(confirmed for _, confirmed in unflagged):
+        tallies.reconcile()
+    signature_ids = [signature_id for signature_id, _ in unflagged]
     record(
         actor=actor,
         action="signatures.count_flagged",
-        target=_target(unflagged),
-        detail={**detail, "count": len(unflagged)},
+        target=_target(signature_ids),
+        detail={**detail, "count": len(signature_ids)},
     )
-    return len(unflagged)
+    return len(signature_ids)
 
 
 def discard_flagged(*, actor: User, ids: Select[Any], detail: dict[str, Any]) -> int:

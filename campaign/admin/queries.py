@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func
+from sqlalchemy.orm import selectinload
 
 from campaign.deliveries.models import Delivery
 from campaign.extensions import db
@@ -26,13 +27,21 @@ def _count(query: Select[Any]) -> int:
     return int(db.session.scalar(query) or 0)
 
 
-def _start_of_day(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=utcnow().tzinfo)
+def start_of_day(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def day_bounds(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
+    """From the start of the first day to the start of the day after the last, as a filter
+    of days means. The last date there is (9999-12-31) has no day after it: no end."""
+    since = start_of_day(first) if first else None
+    before = start_of_day(last + timedelta(days=1)) if last and last < date.max else None
+    return since, before
 
 
 def dashboard() -> dict[str, Any]:
     """Totals only: no names, no addresses."""
-    today = _start_of_day(utcnow().date())
+    today = start_of_day(utcnow().date())
     monday = today - timedelta(days=today.weekday())
     signatures = db.select(func.count()).select_from(Signature)
     counted = pledge_counts()
@@ -71,7 +80,7 @@ class SignatureFilter:
         return {key: value for key, value in self.__dict__.items() if value not in (None, "")}
 
 
-def signatures_matching(spec: SignatureFilter) -> Select[tuple[Signature]]:
+def signatures_matching(spec: SignatureFilter) -> Select[Signature]:
     query = db.select(Signature)
     if spec.pledge_id:
         query = query.where(Signature.pledge_id == spec.pledge_id)
@@ -81,10 +90,11 @@ def signatures_matching(spec: SignatureFilter) -> Select[tuple[Signature]]:
         )
     if spec.area_code:
         query = query.where(Signature.area_code == spec.area_code)
-    if spec.date_from:
-        query = query.where(Signature.created_at >= _start_of_day(spec.date_from))
-    if spec.date_to:
-        query = query.where(Signature.created_at < _start_of_day(spec.date_to + timedelta(days=1)))
+    since, before = day_bounds(spec.date_from, spec.date_to)
+    if since:
+        query = query.where(Signature.created_at >= since)
+    if before:
+        query = query.where(Signature.created_at < before)
     if spec.status == "flagged":
         query = query.where(Signature.flagged.is_(True))
     elif spec.status == "confirmed":
@@ -99,8 +109,24 @@ def count_matching(spec: SignatureFilter) -> int:
 
 
 def page_of_signatures(spec: SignatureFilter, *, page: int, per_page: int) -> list[Signature]:
-    query = signatures_matching(spec).order_by(Signature.created_at.desc(), Signature.id.desc())
+    """One page of the list, with each row's pledge and supporter (for a flagged row's
+    email domain) loaded in one query each, not one per row."""
+    query = (
+        signatures_matching(spec)
+        .options(selectinload(Signature.pledge), selectinload(Signature.supporter))
+        .order_by(Signature.created_at.desc(), Signature.id.desc())
+    )
     return list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+
+
+def ids_matching(spec: SignatureFilter) -> Select[int]:
+    """The ids of the signatures the list shows for this filter, for a review."""
+    return signatures_matching(spec).with_only_columns(Signature.id)
+
+
+def ids_among(chosen: list[int]) -> Select[int]:
+    """The ids of the chosen signatures that exist, for a review."""
+    return db.select(Signature.id).where(Signature.id.in_(chosen))
 
 
 def areas_with_signatures() -> list[str]:

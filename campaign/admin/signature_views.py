@@ -7,7 +7,6 @@ address (only its domain, for flagged ones), never the role.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, stream_with_context, url_for
@@ -19,12 +18,18 @@ from campaign.accounts.access import recent_auth_required
 from campaign.accounts.roles import ORGANISER
 from campaign.admin import exports, moderation, queries
 from campaign.admin.blueprint import allow, bp
-from campaign.admin.forms import ExportForm, ReviewForm, SignatureFilterForm, optional_int
+from campaign.admin.forms import (
+    ExportForm,
+    ReviewForm,
+    SignatureFilterForm,
+    page_number,
+    valid_data,
+)
 from campaign.audit import record
 from campaign.extensions import cache, db
 from campaign.geo import area_name
 from campaign.pledges import queries as pledge_queries
-from campaign.pledges.models import Pledge, Sector, Signature
+from campaign.pledges.models import Pledge, Sector
 from campaign.timeutil import utcnow
 
 PER_PAGE = 100
@@ -40,20 +45,15 @@ def _choices(form: Any) -> None:
         form.area.choices = [("", "All local authorities")] + [(c, n) for n, c in areas]
 
 
-def _parse_date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def _filter_from(values: MultiDict[str, str], *, status: str = "") -> queries.SignatureFilter:
+def _filter_from(form: SignatureFilterForm, *, status: str = "") -> queries.SignatureFilter:
+    """The list's filter from the fields that validated; the form shows the others."""
+    form.validate()
     return queries.SignatureFilter(
-        pledge_id=optional_int(values.get("pledge")),
-        sector_id=optional_int(values.get("sector")),
-        area_code=(values.get("area") or "")[:9],
-        date_from=_parse_date(values.get("date_from")),
-        date_to=_parse_date(values.get("date_to")),
+        pledge_id=valid_data(form.pledge),
+        sector_id=valid_data(form.sector),
+        area_code=valid_data(form.area) or "",
+        date_from=valid_data(form.date_from),
+        date_to=valid_data(form.date_to),
         status=status if status in queries.STATUSES else "",
     )
 
@@ -63,28 +63,30 @@ def _filter_from(values: MultiDict[str, str], *, status: str = "") -> queries.Si
 def signatures() -> tuple[str, int]:
     form = SignatureFilterForm(request.args)
     _choices(form)
-    form.validate()  # shows date errors; the filter ignores what it can't read
-    spec = _filter_from(request.args, status=request.args.get("status", ""))
-    page = max(optional_int(request.args.get("page")) or 1, 1)
-    rows = queries.page_of_signatures(spec, page=page, per_page=PER_PAGE)
+    spec = _filter_from(form, status=form.status.data or "")
     total = queries.count_matching(spec)
+    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+    page = min(page_number(request.args.get("page"), per_page=PER_PAGE), pages)
+    rows = queries.page_of_signatures(spec, page=page, per_page=PER_PAGE)
     record(
         actor=current_user,
         action="signatures.view",
         detail={**spec.as_detail(), "page": page, "shown": len(rows)},
     )
-    db.session.commit()
-    return render_template(
+    html = render_template(
         "admin/signatures.html",
         form=form,
         review=ReviewForm(formdata=None, **_carry(request.args)),
         rows=rows,
         total=total,
         page=page,
-        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+        pages=pages,
         area_name=area_name,
         args={k: v for k, v in request.args.items() if k != "page"},
-    ), 200
+    )
+    # Only now: a commit expires the rows, and the page would then reload each one.
+    db.session.commit()
+    return html, 200
 
 
 FILTER_KEYS = ("pledge", "sector", "area", "date_from", "date_to")
@@ -112,12 +114,12 @@ def review_signatures() -> BaseResponse | tuple[str, int]:
         flash("Choose what to do with the flagged signatures.", "error")
         return redirect(back, code=303)
     if form.scope.data == "matching":
-        spec = _filter_from(carried, status="flagged")
-        ids = queries.signatures_matching(spec).with_only_columns(Signature.id)
+        spec = _filter_from(SignatureFilterForm(formdata=carried), status="flagged")
+        ids = queries.ids_matching(spec)
         detail: dict[str, Any] = {"filter": spec.as_detail()}
     else:
         chosen = [i for i in form.ids.data or [] if isinstance(i, int)]
-        ids = db.select(Signature.id).where(Signature.id.in_(chosen))
+        ids = queries.ids_among(chosen)
         detail = {"ids": chosen}
     if form.confirmed.data != "yes":
         preview = moderation.dry_run(ids)

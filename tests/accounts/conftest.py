@@ -1,11 +1,13 @@
 """Fixtures for tests of accounts and the admin area: accounts made with real argon2
-hashes and TOTP secrets, a clock the tests can move forward, and signing in through the
-real forms. tests/admin and tests/audit import them from here."""
+hashes and TOTP secrets, a clock the tests can move forward, signing in through the real
+forms, and a recorder of SQL statements. tests/admin and tests/audit import them from
+here."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,6 +16,7 @@ import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 from campaign.accounts import passwords, sessions, totp
 from campaign.accounts.models import User
@@ -91,6 +94,13 @@ def code_for(clock: Clock) -> Callable[[User], str]:
     return code
 
 
+def page_text(client: FlaskClient, url: str) -> str:
+    """GET a page that must answer 200: its text."""
+    page = client.get(url)
+    assert page.status_code == 200, (url, page.status_code)
+    return page.get_data(as_text=True)
+
+
 def post_form(
     client: FlaskClient, url: str, data: dict[str, Any], *, action: str | None = None, **kwargs: Any
 ) -> Any:
@@ -129,3 +139,24 @@ def sign_in(
 def without_tokens(html: str) -> str:
     """A page with its per-request CSRF token taken out, to compare two answers."""
     return re.sub(r'name="csrf_token"[^>]*value="[^"]*"', "", html)
+
+
+@pytest.fixture
+def statements(app: Flask) -> Callable[[], AbstractContextManager[list[str]]]:
+    """`with statements() as seen:` lists the SQL statements run inside the block: to
+    show what a page costs, and that it does not grow with the rows it shows."""
+
+    @contextmanager
+    def record() -> Iterator[list[str]]:
+        seen: list[str] = []
+
+        def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            seen.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            yield seen
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
+
+    return record

@@ -139,9 +139,23 @@ def test_old_password_hashes_are_upgraded_at_sign_in(client, make_user, sign_in)
     assert not PasswordHasher().check_needs_rehash(upgraded)
 
 
+NEXT_TARGETS = [
+    ("/admin/pledges", "/admin/pledges"),
+    ("/admin/signatures?status=flagged", "/admin/signatures?status=flagged"),
+    ("//evil.example", "/admin/"),
+    ("/%09/evil.example", "/admin/"),  # a tab: dropped on the way out, leaving //evil.example
+    ("/%0a/x", "/admin/"),  # a line break can't go in a header at all
+    ("/%0d%0aSet-Cookie:%20x=1", "/admin/"),
+    ("/%5C%5Cevil.example", "/admin/"),  # backslashes: browsers read them as slashes
+    ("https://evil.example/admin/", "/admin/"),
+    ("//[evil", "/admin/"),
+    ("javascript:alert(1)", "/admin/"),
+]
+
+
 def test_next_only_goes_to_this_site(client, make_user, clock, code_for):
     user = make_user()
-    for target, expected in (("/admin/pledges", "/admin/pledges"), ("//evil.example", "/admin/")):
+    for target, expected in NEXT_TARGETS:
         page = client.get(f"/accounts/login?next={target}")
         assert page.status_code == 200
         post_form(
@@ -153,3 +167,20 @@ def test_next_only_goes_to_this_site(client, make_user, clock, code_for):
         done = post_form(client, "/accounts/login/code", {"code": code_for(user)})
         assert done.headers["Location"] == expected
         client.post("/accounts/logout", data={"csrf_token": _token(client)})
+
+
+def test_reauthentication_returns_only_to_this_site(client, make_user, sign_in, clock, code_for):
+    user = make_user()
+    sign_in(user)
+    for target, expected in NEXT_TARGETS:
+        clock.advance(seconds=30)
+        page = client.get(f"/accounts/reauth?next={target}")
+        assert page.status_code == 200, target
+        done = post_form(
+            client,
+            f"/accounts/reauth?next={target}",
+            {"password": PASSWORD, "code": code_for(user)},
+        )
+        assert done.status_code == 303, target
+        home = "/accounts/settings/"
+        assert done.headers["Location"] == (home if expected == "/admin/" else expected), target

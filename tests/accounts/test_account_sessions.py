@@ -9,6 +9,7 @@ import limits.storage.memory
 import limits.strategies
 import pytest
 
+from campaign.accounts.models import AccountSession
 from campaign.audit import AuditLog
 from campaign.extensions import db
 from tests.accounts.conftest import PASSWORD, post_form
@@ -157,3 +158,49 @@ def test_public_pages_set_no_cookies_even_when_signed_in(client, make_pledge, ma
     sign_in(make_user())
     for path in ("/", f"/pledges/{pledge.slug}/thanks", "/privacy", "/api/v1/counts"):
         assert "Set-Cookie" not in client.get(path).headers, path
+
+
+def test_a_signed_in_page_reads_its_session_once_and_notes_activity_once_a_minute(
+    client, make_user, sign_in, clock, statements
+):
+    """Every page of the admin area and the account settings asks who is signed in. That
+    is one read of the session; a write only when the last one is a minute old or more
+    (plenty for a 30-minute idle limit), not a write and a commit for every page."""
+    sign_in(make_user())
+
+    def visit(path):
+        with statements() as seen:
+            assert client.get(path).status_code == 200, path
+        reads = [s for s in seen if s.startswith("SELECT") and "FROM account_session" in s]
+        writes = [s for s in seen if s.startswith("UPDATE account_session")]
+        return len(reads), len(writes)
+
+    def last_seen():
+        db.session.expire_all()
+        return db.session.scalar(db.select(AccountSession.last_seen_at))
+
+    signed_in_at = last_seen()
+    for path in ("/admin/", "/accounts/settings/", "/admin/pledges"):
+        assert visit(path) == (1, 0), path
+    clock.advance(seconds=20)
+    assert visit("/admin/") == (1, 0)
+    assert last_seen() == signed_in_at
+    clock.advance(minutes=2)
+    assert visit("/accounts/settings/") == (1, 1)
+    assert last_seen() > signed_in_at
+    assert visit("/admin/") == (1, 0)
+
+
+def test_throttling_keeps_to_its_own_deployments_keys(make_app):
+    """Two deployments sharing one rate-limit store (one Redis) each count their own sign-in
+    failures, under their own RATELIMIT_KEY_PREFIX, as the rest of Flask-Limiter does."""
+    ours = make_app(RATELIMIT_KEY_PREFIX="ours", LOGIN_RATE_LIMIT_PER_ACCOUNT="3 per hour")
+    theirs = make_app(RATELIMIT_KEY_PREFIX="theirs", LOGIN_RATE_LIMIT_PER_ACCOUNT="3 per hour")
+
+    def try_to_sign_in(app):
+        with app.app_context():
+            form = {"email": "olu@example.org", "password": "wrong"}
+            return post_form(app.test_client(), "/accounts/login", form).status_code
+
+    assert [try_to_sign_in(ours) for _ in range(4)] == [200, 200, 200, 429]
+    assert try_to_sign_in(theirs) == 200

@@ -113,3 +113,23 @@ def test_settings_need_signing_in(client):
         response = client.get(path)
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/accounts/login")
+
+
+def test_a_stale_button_press_returns_to_a_page_after_reauthentication(
+    client, make_user, sign_in, clock, code_for
+):
+    """ "Make new recovery codes" is a button (POST only): after the password and code the
+    person comes back to their settings, not to a URL that can only answer 405."""
+    user = make_user()
+    sign_in(user)
+    clock.advance(minutes=10)
+    stale = post_form(client, "/accounts/settings/", {}, action="/accounts/settings/recovery-codes")
+    assert stale.status_code == 302
+    clock.advance(seconds=30)
+    back = post_form(
+        client, stale.headers["Location"], {"password": PASSWORD, "code": code_for(user)}
+    )
+    assert back.status_code == 303
+    settings = client.get(back.headers["Location"])
+    assert settings.status_code == 200
+    assert "Make new recovery codes" in settings.get_data(as_text=True)

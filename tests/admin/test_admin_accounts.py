@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
-from campaign.accounts.models import Invitation, User
+from campaign.accounts import totp
+from campaign.accounts.models import Invitation, RecoveryCode, User
 from campaign.audit import AuditLog
 from campaign.extensions import db
-from tests.accounts.conftest import post_form
+from tests.accounts.conftest import PASSWORD, post_form
 
 
 def test_accounts_list_shows_roles_status_and_last_sign_in(client, make_user, sign_in):
@@ -95,3 +96,72 @@ def test_withdrawing_an_invitation(client, make_user, sign_in, smtp):
 
     link = urlsplit(smtp.to("new@example.org")[0].link("/accounts/invitation/")).path
     assert client.application.test_client().get(link).status_code == 410
+
+
+def test_an_admin_resets_a_lost_authenticator(app, make_user, sign_in):
+    """Lost phone, lost recovery codes: an admin resets the authenticator; the person
+    is signed out everywhere and sets up a new one at their next sign-in."""
+    admin_browser, their_browser = app.test_client(), app.test_client()
+    organiser = make_user("olu@example.org")
+    totp.new_recovery_codes(organiser)
+    db.session.commit()
+    sign_in(organiser, with_client=their_browser)
+    admin = make_user("ada@example.org", role="admin")
+    sign_in(admin, with_client=admin_browser)
+
+    account = f"/admin/accounts/{organiser.id}"
+    assert "Reset their authenticator" in admin_browser.get(account).get_data(as_text=True)
+    confirm = admin_browser.get(account + "/authenticator").get_data(as_text=True)
+    assert "their password alone opens their account" in confirm
+    done = post_form(admin_browser, account + "/authenticator", {})
+    assert done.status_code == 303 and done.headers["Location"] == account
+    page = admin_browser.get(account).get_data(as_text=True)
+    assert "olu@example.org is signed out everywhere" in page
+    assert "Authenticator not set up yet" in page
+
+    assert their_browser.get("/admin/").status_code == 302
+    entry = db.session.scalar(db.select(AuditLog).filter_by(action="account.totp_reset"))
+    assert (entry.actor_id, entry.target) == (admin.id, f"user:{organiser.id}")
+    assert db.session.scalar(db.select(db.func.count()).select_from(RecoveryCode)) == 0
+
+    # At the next sign-in the password leads to a new authenticator, and nothing old works.
+    again = post_form(
+        their_browser, "/accounts/login", {"email": organiser.email, "password": PASSWORD}
+    )
+    assert again.headers["Location"] == "/accounts/enrol"
+    enrol = their_browser.get("/accounts/enrol").get_data(as_text=True)
+    assert "Set up your authenticator" in enrol
+    assert their_browser.get("/accounts/login/code").status_code == 302  # no code step
+
+
+def test_resetting_an_authenticator_needs_a_recent_password_and_code(
+    client, make_user, sign_in, clock
+):
+    organiser = make_user("olu@example.org")
+    sign_in(make_user("ada@example.org", role="admin"))
+    clock.advance(minutes=10)
+    url = f"/admin/accounts/{organiser.id}/authenticator"
+    assert client.get(url).headers["Location"] == f"/accounts/reauth?next={url}"
+    stale = client.post(
+        url, data={"csrf_token": _token(client.get("/admin/accounts").get_data(as_text=True))}
+    )
+    assert stale.status_code == 302
+    assert stale.headers["Location"] == f"/accounts/reauth?next={url}"
+    db.session.expire_all()
+    assert db.session.get(User, organiser.id).totp_secret is not None
+    assert db.session.scalar(db.select(AuditLog).filter_by(action="account.totp_reset")) is None
+
+
+def test_admins_reset_their_own_authenticator_in_their_settings(client, make_user, sign_in):
+    admin = make_user("ada@example.org", role="admin")
+    sign_in(admin)
+    url = f"/admin/accounts/{admin.id}/authenticator"
+    page = client.get(url).get_data(as_text=True)
+    assert "This is your own account" in page and "Reset the authenticator</button>" not in page
+    refused = post_form(client, url, {})
+    assert "move to a new authenticator in your account settings" in client.get(
+        refused.headers["Location"]
+    ).get_data(as_text=True)
+    assert client.get("/admin/").status_code == 200
+    db.session.expire_all()
+    assert db.session.get(User, admin.id).totp_secret is not None

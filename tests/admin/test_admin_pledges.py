@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
+import threading
+import time
 
+from campaign.admin import content
 from campaign.audit import AuditLog
 from campaign.extensions import db
 from campaign.pledges.models import Pledge, PledgeWording, Sector
@@ -155,3 +159,72 @@ def test_editing_a_sector(client, make_sector, make_user, sign_in):
     post_form(client, f"/admin/sectors/{sector.id}", {"name": "Health and care", "position": "2"})
     assert db.session.get(Sector, sector.id).name == "Health and care"
     assert db.session.scalar(db.select(AuditLog.action).filter_by(target=f"sector:{sector.id}"))
+
+
+def test_the_cost_of_the_pledge_and_sector_lists_does_not_grow_with_sectors(
+    client, make_pledge, make_sector, make_user, sign_in, statements
+):
+    sign_in(make_user("ada@example.org", role="admin"))
+
+    def cost(url):
+        with statements() as seen:
+            page = client.get(url)
+        assert page.status_code == 200
+        return len(seen), page.get_data(as_text=True)
+
+    make_pledge()
+    few = {url: cost(url)[0] for url in ("/admin/pledges", "/admin/sectors")}
+    for n in range(4):
+        make_pledge(f"pledge-{n}", sector=make_sector(f"sector-{n}", f"Sector {n}"))
+    for url in ("/admin/pledges", "/admin/sectors"):
+        more, page = cost(url)
+        assert more == few[url], url
+        assert "Sector 3" in page
+
+
+def test_two_organisers_changing_the_wording_at_once(
+    app, make_pledge, make_user, sign_in, monkeypatch
+):
+    """Both press Save on a new statement at the same moment. Neither gets a server error;
+    every version's words are kept, the pledge says what its current version says, and
+    whoever can't be saved is told why."""
+    pledge = make_pledge(statement="Version one.")
+    url = f"/admin/pledges/{pledge.id}"
+    browsers = [app.test_client(), app.test_client()]
+    forms = []
+    for n, browser in enumerate(browsers):
+        sign_in(make_user(f"organiser{n}@example.org"), with_client=browser)
+        page = browser.get(url).get_data(as_text=True)
+        token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)[1]
+        forms.append({"csrf_token": token, **pledge_fields(pledge, statement=f"From {n}.")})
+
+    # Both have read the pledge before either writes: the window in which two saves race.
+    save = content.update_pledge
+    monkeypatch.setattr(content, "update_pledge", lambda **kw: (time.sleep(0.5), save(**kw))[1])
+    responses: list = [None, None]
+
+    def press_save(n):
+        with app.app_context():
+            responses[n] = browsers[n].post(url, data=forms[n])
+
+    threads = [threading.Thread(target=press_save, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses in ([303, 303], [303, 409]), statuses
+    for response in responses:
+        if response.status_code == 409:
+            assert "changed this pledge’s wording" in response.get_data(as_text=True)
+    db.session.expire_all()
+    pledge = db.session.get(Pledge, pledge.id)
+    versions = db.session.scalars(
+        db.select(PledgeWording).filter_by(pledge_id=pledge.id).order_by(PledgeWording.version)
+    ).all()
+    assert [w.version for w in versions] == list(range(1, statuses.count(303) + 2))
+    assert versions[0].statement == "Version one."
+    assert {w.statement for w in versions[1:]} <= {"From 0.", "From 1."}
+    assert pledge.wording_version == versions[-1].version
+    assert pledge.statement == versions[-1].statement

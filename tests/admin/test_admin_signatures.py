@@ -11,7 +11,8 @@ from campaign.extensions import db
 from campaign.pledges.models import Signature
 from campaign.supporters.models import Supporter
 from campaign.timeutil import utcnow
-from tests.accounts.conftest import post_form
+from tests.accounts.conftest import page_text, post_form
+from tests.admin.conftest import HUGE
 
 
 def public_total(client):
@@ -188,3 +189,99 @@ def test_matching_means_matching_the_filter_shown(
     assert response.headers["Location"] == f"/admin/signatures?status=flagged&pledge={gp.id}"
     flagged = db.session.scalars(db.select(Signature.pledge_id).filter_by(flagged=True)).all()
     assert flagged == [school.id]
+
+
+def test_numbers_and_dates_beyond_any_row_match_nothing(
+    client, without_nul_guard, make_pledge, make_signature, make_user, sign_in
+):
+    """Typed or edited by hand in the address bar: an answer, never a server error."""
+    pledge = make_pledge()
+    make_signature("a@example.org", pledge=pledge)
+    flagged = make_signature("b@nhs.net", pledge=pledge, flag_reason="rate-limit-domain")
+    sign_in(make_user())
+
+    def listed(query):
+        return page_text(client, f"/admin/signatures?{query}")
+
+    for query in (f"pledge={HUGE}", f"sector={HUGE}", f"pledge=-{HUGE}", "date_from=9999-12-31"):
+        assert "0</strong> signatures match" in listed(query), query
+    for query in (f"page={HUGE}", "date_to=9999-12-31", "date_from=0001-01-01", "area=%00"):
+        page = listed(query)
+        assert "2</strong> signatures match" in page, query
+        assert "b@nhs.net"[2:] in page, query  # the flagged row is listed: not an empty page
+    assert "There is a problem" in listed("area=%00")
+
+    for ids in ([HUGE], [HUGE, str(flagged.id)]):
+        dry = post_form(
+            client,
+            "/admin/signatures?status=flagged",
+            {"action": "count", "scope": "selected", "ids": ids},
+            action="/admin/signatures/review",
+        )
+        assert dry.status_code == 200, ids
+        wanted = "Count 0 flagged signatures?" if len(ids) == 1 else "Count 1 flagged signature?"
+        assert wanted in dry.get_data(as_text=True)
+    for hidden in (
+        {"filter_pledge": HUGE},
+        {"filter_area": "\x00"},
+        {"filter_date_to": "9999-12-31"},
+    ):
+        done = post_form(
+            client,
+            "/admin/signatures?status=flagged",
+            {"action": "count", "scope": "matching", **hidden},
+            action="/admin/signatures/review",
+        )
+        assert done.status_code == 200, hidden
+
+
+def test_export_of_a_pledge_beyond_any_row_is_empty(client, make_signature, make_user, sign_in):
+    make_signature("a@example.org", wants_updates=True)
+    sign_in(make_user())
+    response = post_form(client, "/admin/export", {"pledge": HUGE, "sector": ""})
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).splitlines()[1:] == []
+
+
+def test_the_cost_of_the_list_and_of_counting_does_not_grow_with_the_rows(
+    client, make_pledge, make_signature, make_user, sign_in, statements
+):
+    """Each flagged row shows its sign-up's email domain, and counting flagged sign-ups
+    adds them to the public tallies: neither may cost a query or more per row."""
+    pledges = [make_pledge(), make_pledge("schools", title="Schools")]
+    sign_in(make_user())
+
+    def flag(how_many, start):
+        for n in range(start, start + how_many):
+            make_signature(f"p{n}@d{n}.example", pledge=pledges[n % 2], flag_reason="rate-limit-ip")
+
+    def cost_of_listing():
+        with statements() as seen:
+            page = client.get("/admin/signatures?status=flagged")
+        assert page.status_code == 200
+        return len(seen)
+
+    def cost_of_counting():
+        listing = client.get("/admin/signatures?status=flagged").get_data(as_text=True)
+        with statements() as seen:
+            response = client.post(
+                "/admin/signatures/review",
+                data={
+                    "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', listing)[1],
+                    "action": "count",
+                    "scope": "matching",
+                    "confirmed": "yes",
+                },
+            )
+        assert response.status_code == 303
+        return len(seen)
+
+    flag(2, 0)
+    few = cost_of_listing()
+    counting_few = cost_of_counting()
+    assert public_total(client) == 2
+    flag(8, 2)
+    assert cost_of_listing() == few
+    assert cost_of_counting() == counting_few
+    assert public_total(client) == 10
+    assert [p["count"] for p in client.get("/api/v1/counts").get_json()["pledges"]] == [5, 5]

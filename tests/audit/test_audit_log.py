@@ -8,7 +8,8 @@ import sqlalchemy as sa
 
 from campaign.audit import AuditLog, record
 from campaign.extensions import db
-from tests.accounts.conftest import post_form
+from tests.accounts.conftest import page_text, post_form
+from tests.admin.conftest import HUGE
 
 
 def test_rows_cannot_be_changed_or_deleted(app, make_user):
@@ -92,3 +93,22 @@ def test_the_log_holds_no_supporter_addresses(
     for row in rows:
         assert "secret" not in f"{row.target} {row.detail}"
         assert "127.0.0.1" not in row.ip_hash and len(row.ip_hash) == 32
+
+
+def test_filters_beyond_any_row_or_unreadable_are_an_answer_not_an_error(
+    client, without_nul_guard, make_user, sign_in
+):
+    """Typed or edited by hand in the address bar: never a server error. A filter that
+    can't be read is shown as a problem and left out; one no row can meet matches none."""
+    admin = make_user("ada@example.org", role="admin")
+    sign_in(admin)
+
+    def shown(query):
+        return page_text(client, f"/admin/audit?{query}")
+
+    for query in (f"actor={HUGE}", f"actor=-{HUGE}", f"page={HUGE}", "date_from=9999-12-31"):
+        assert "Nothing matches." in shown(query), query
+    for query in ("date_to=9999-12-31", "date_from=0001-01-01", "action=%00", "target=a%00"):
+        assert "login.succeeded</td>" in shown(query), query
+    for query in ("action=%00", "target=a%00"):
+        assert "There is a problem" in shown(query), query

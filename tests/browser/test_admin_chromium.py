@@ -4,6 +4,7 @@ The first admin (made with `flask accounts create-admin`) signs in and enrols an
 authenticator, the test computing its codes with pyotp as a phone would; they invite an
 organiser, who enrols in a browser with JavaScript turned off and edits a pledge's
 target; the public page shows the new target and the audit log shows both of them.
+The admin then opens (without pressing) the reset of the organiser's authenticator.
 Every admin page on the way is checked with axe-core and the Nu HTML Checker, and
 screenshotted to test-artifacts/screenshots/admin-*.png for people to look at.
 """
@@ -11,43 +12,23 @@ screenshotted to test-artifacts/screenshots/admin-*.png for people to look at.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pyotp
 import pytest
-from flask import Flask
-from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import BrowserContext, Page, expect
 
-from campaign import create_app
-from campaign.demo.cli import load_demo_content
-from campaign.extensions import db
-from tests.conftest import ROOT, SMTPRecorder, base_config
+from tests.browser.conftest import ARTIFACTS, AXE_JS, VNU_JAR, LiveServer, require_tool
+from tests.conftest import service_unavailable
 
 pytestmark = pytest.mark.browser
 
-REQUIRE_SERVICES = os.environ.get("FRONTLINE_REQUIRE_SERVICES") == "1"
-TOOLS = ROOT / "tests" / "browser" / "node_modules"
-AXE_JS = TOOLS / "axe-core" / "axe.min.js"
-VNU_JAR = TOOLS / "vnu-jar" / "build" / "dist" / "vnu.jar"
-ARTIFACTS = ROOT / "test-artifacts"
 AXE_PATH = "/__admin-test__/axe.min.js"  # answered by the browser context, not the app
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 ADMIN = {
     "email": "ada@example.org",
     "name": "Ada Admin",
@@ -60,59 +41,10 @@ ORGANISER = {
 }
 
 
-def unavailable(what: str) -> None:
-    if REQUIRE_SERVICES:
-        pytest.fail(f"{what} is required (FRONTLINE_REQUIRE_SERVICES=1)")
-    pytest.skip(f"{what} is missing")
-
-
-@dataclass
-class Live:
-    url: str
-    app: Flask
-
-
-@pytest.fixture
-def live(
-    tmp_path: Path, postcode_db: Path, smtp_server: tuple[SMTPRecorder, int]
-) -> Iterator[Live]:
-    """The app on a temporary SQLite file, served for real on a free port."""
-    config = base_config(tmp_path, postcode_db, smtp_server[1])
-    config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'admin.sqlite3'}"
-    app = create_app(config)
-    with app.app_context():
-        db.create_all()
-        load_demo_content()
-        db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
-    app.config["SITE_URL"] = url
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Live(url, app)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
-
-
-@pytest.fixture
-def chromium() -> Iterator[Any]:
-    executable = shutil.which("chromium")
-    if executable is None:
-        unavailable("Chromium (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 class Checker:
     """Saves, screenshots and runs axe-core on each admin page it is shown."""
 
-    def __init__(self, live: Live) -> None:
+    def __init__(self, live: LiveServer) -> None:
         self.live = live
         self.folder = ARTIFACTS / "admin-html"
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -124,7 +56,7 @@ class Checker:
         (self.folder / f"{name}.html").write_text(page.content())
         page.screenshot(path=ARTIFACTS / "screenshots" / f"admin-{name}.png", full_page=True)
         if axe and AXE_JS.exists():
-            page.add_script_tag(url=self.live.url + AXE_PATH)
+            page.add_script_tag(url=self.live(AXE_PATH))
             found = page.evaluate(
                 """async () => (await axe.run(document)).violations.map(
                     v => v.id + ": " + v.nodes.map(n => n.target.join(" ")).join(", "))"""
@@ -133,12 +65,13 @@ class Checker:
                 self.violations[name] = found
 
     def html_errors(self) -> list[str]:
+        jar = require_tool(VNU_JAR, "The Nu HTML Checker (vnu-jar)")
         java = shutil.which("java")
-        if not VNU_JAR.exists() or java is None:
-            unavailable("The Nu HTML Checker (npm install --prefix tests/browser; java)")
+        if java is None:
+            service_unavailable("java (the Nu HTML Checker needs a Java runtime)")
         files = sorted(str(p) for p in self.folder.glob("*.html"))
         result = subprocess.run(  # noqa: S603 - fixed arguments, our own files
-            [java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *files],
+            [java, "-jar", str(jar), "--errors-only", "--format", "json", *files],
             capture_output=True,
             text=True,
             timeout=300,
@@ -146,6 +79,21 @@ class Checker:
         )
         messages = json.loads(result.stderr or result.stdout)["messages"]
         return [f"{Path(m['url']).name}:{m.get('lastLine')}: {m['message']}" for m in messages]
+
+
+@pytest.fixture
+def new_context(
+    make_context: Callable[..., BrowserContext], live_server: LiveServer
+) -> Callable[..., BrowserContext]:
+    """A browser context (tests/browser/conftest.py) that also serves axe-core to pages."""
+
+    def make(**options: Any) -> BrowserContext:
+        context = make_context(**options)
+        if AXE_JS.exists():
+            context.route(live_server(AXE_PATH), lambda route: route.fulfill(path=AXE_JS))
+        return context
+
+    return make
 
 
 def code_from(page: Page, at_offset: int = 0) -> str:
@@ -167,17 +115,9 @@ def enrol(page: Page, check: Checker, name: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
 
 
-def new_context(chromium: Any, live: Live, **options: Any) -> BrowserContext:
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, **options)
-    context.set_default_timeout(10_000)
-    if AXE_JS.exists():
-        context.route(live.url + AXE_PATH, lambda route: route.fulfill(path=AXE_JS))
-    return context
-
-
-def test_admin_enrols_invites_organiser_who_edits_a_target(live, chromium, smtp):
-    check = Checker(live)
-    result = live.app.test_cli_runner().invoke(
+def test_admin_enrols_invites_organiser_who_edits_a_target(live_server, new_context, smtp):
+    check = Checker(live_server)
+    result = live_server.app.test_cli_runner().invoke(
         args=["accounts", "create-admin"],
         env={
             "FRONTLINE_ADMIN_EMAIL": ADMIN["email"],
@@ -186,11 +126,11 @@ def test_admin_enrols_invites_organiser_who_edits_a_target(live, chromium, smtp)
         },
     )
     assert result.exit_code == 0, result.output
-    assert f"{live.url}/accounts/login" in result.output
+    assert f"{live_server.url}/accounts/login" in result.output
 
     # The first admin signs in and sets up the authenticator.
-    admin = new_context(chromium, live).new_page()
-    admin.goto(live.url + "/admin/")
+    admin = new_context().new_page()
+    admin.goto(live_server.url + "/admin/")
     expect(admin.get_by_role("heading", level=1)).to_have_text("Sign in")
     check(admin, "login")
     admin.get_by_label("Email address").fill(ADMIN["email"])
@@ -208,10 +148,10 @@ def test_admin_enrols_invites_organiser_who_edits_a_target(live, chromium, smtp)
     expect(admin.get_by_role("status")).to_contain_text(f"Invitation sent to {ORGANISER['email']}")
     [mail] = smtp.to(ORGANISER["email"])
     link = mail.link("/accounts/invitation/")
-    assert link.startswith(live.url)
+    assert link.startswith(live_server.url)
 
     # The organiser accepts in a browser without JavaScript: everything works without it.
-    organiser = new_context(chromium, live, java_script_enabled=False).new_page()
+    organiser = new_context(java_script_enabled=False).new_page()
     organiser.goto(link)
     check(organiser, "invitation", axe=False)
     organiser.get_by_label("Your name").fill(ORGANISER["name"])
@@ -231,8 +171,8 @@ def test_admin_enrols_invites_organiser_who_edits_a_target(live, chromium, smtp)
     expect(organiser.get_by_role("status")).to_contain_text("Saved.")
 
     # The public sees it.
-    public = new_context(chromium, live).new_page()
-    public.goto(live.url + "/")
+    public = new_context().new_page()
+    public.goto(live_server.url + "/")
     public.get_by_role("link", name=title).first.click()
     expect(public.get_by_text("Target: 12,345")).to_be_visible()
 
@@ -252,15 +192,22 @@ def test_admin_enrols_invites_organiser_who_edits_a_target(live, chromium, smtp)
     ):
         admin.get_by_role("navigation", name="Admin").get_by_role("link", name=label).click()
         check(admin, name)
+    admin.get_by_role("navigation", name="Admin").get_by_role("link", name="Accounts").click()
+    admin.get_by_role("link", name=ORGANISER["email"]).click()
+    check(admin, "account")
+    admin.get_by_role("link", name="Reset their authenticator").click()
+    expect(admin.get_by_role("heading", level=1)).to_have_text(
+        f"Reset the authenticator of {ORGANISER['email']}"
+    )
+    check(admin, "reset-authenticator")  # not pressed: Nadia keeps hers
     admin.get_by_role("link", name="Export").click()  # signed in minutes ago: no new check yet
     expect(admin.get_by_role("heading", level=1)).to_have_text("Export supporters")
     check(admin, "export")
-    admin.goto(live.url + "/accounts/reauth?next=/admin/export")
+    admin.goto(live_server.url + "/accounts/reauth?next=/admin/export")
     expect(admin.get_by_role("heading", level=1)).to_have_text("Confirm it’s you")
     check(admin, "reauth")
 
-    if not AXE_JS.exists():
-        unavailable("axe-core (npm install --prefix tests/browser)")
+    require_tool(AXE_JS, "axe-core")
     assert check.violations == {}, json.dumps(check.violations, indent=2)
     assert check.html_errors() == []
     assert re.search(r"Target: 12,345", public.content())
