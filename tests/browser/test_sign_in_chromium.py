@@ -132,7 +132,7 @@ def test_errors_are_shown_next_to_the_fields_and_input_kept(
     assert page.title().startswith("Error: ")
     for label, message in [
         ("Your name", "Enter your name."),
-        ("Email address", "Enter an email address like name@example.com."),
+        ("Email address", "Enter an email address like name@example.org."),
         ("Postcode", "ZZ99 9ZZ"),  # "We can't find the postcode ZZ99 9ZZ …"
     ]:
         field = page.locator(".field", has=page.get_by_label(label, exact=True))
