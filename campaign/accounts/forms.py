@@ -12,16 +12,19 @@ CHOOSING_HINT = (
 )
 
 
-def code_field() -> StringField:
+def code_field(
+    label: str = "Code from your authenticator app",
+    description: str = "Or one of your recovery codes.",
+) -> StringField:
     return StringField(
-        "Code from your authenticator app",
+        label,
         filters=[strip],
         validators=[
             InputRequired("Enter the 6-digit code."),
             Length(max=32),
             no_control_characters,
         ],
-        description="Or one of your recovery codes.",
+        description=description,
     )
 
 
@@ -53,15 +56,8 @@ class CodeForm(FlaskForm):
 
 
 class EnrolForm(FlaskForm):
-    code = StringField(
-        "Code shown in your authenticator app",
-        filters=[strip],
-        validators=[
-            InputRequired("Enter the 6-digit code."),
-            Length(max=16),
-            no_control_characters,
-        ],
-        description="6 digits. It changes every 30 seconds.",
+    code = code_field(
+        "Code shown in your authenticator app", "6 digits. It changes every 30 seconds."
     )
 
 

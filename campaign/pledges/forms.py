@@ -5,9 +5,9 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, StringField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, ValidationError
 
-from campaign.forms import email_field, no_control_characters, strip
+from campaign.forms import email_field, no_control_characters, strip, text_field
 from campaign.geo import Place, PostcodeError, find_place
 
 
@@ -46,14 +46,9 @@ class SignForm(FlaskForm):
         description="Where you live or work. We keep only the local authority, for the "
         "counts by area; never the postcode itself.",
     )
-    role = StringField(
+    role = text_field(
         "Your role (optional)",
-        filters=[strip],
-        validators=[
-            Optional(),
-            Length(max=100, message="Your role must be 100 characters or fewer."),
-            no_control_characters,
-        ],
+        100,
         description="For example: receptionist, teacher, housing officer. Never published.",
     )
     display = RadioField(
