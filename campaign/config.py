@@ -84,6 +84,9 @@ class Config:
     COUNT_SHARDS = 8
 
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token instead
+    # Flask-WTF's HTTPS check wants a same-origin Referer, which our no-referrer policy
+    # never lets a browser send: security.py checks Sec-Fetch-Site / Origin instead.
+    WTF_CSRF_SSL_STRICT = False
     SESSION_COOKIE_NAME = "session"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -154,6 +157,13 @@ def from_environment(environ: Mapping[str, str], instance_path: str) -> dict[str
         if environ.get(key):
             settings[key] = _bool(environ[key])
 
+    if not production and not environ.get("SITE_URL"):
+        # Development links (emails, the embed snippet, create-admin's instructions)
+        # point at wherever `make run` / `flask serve` listens.
+        settings["SITE_URL"] = development_site_url(
+            settings.get("HOST", Config.HOST), settings.get("PORT", Config.PORT)
+        )
+
     database_url = environ.get("DATABASE_URL", "")
     if database_url.startswith("postgres://"):
         database_url = "postgresql://" + database_url.removeprefix("postgres://")
@@ -176,6 +186,15 @@ def from_environment(environ: Mapping[str, str], instance_path: str) -> dict[str
             DEV_OUTBOX=False,
         )
     return settings
+
+
+def development_site_url(host: str, port: int) -> str:
+    """The address a browser on this machine reaches the development server at."""
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 - listening everywhere: browse locally
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 def check_production(config: Mapping[str, Any]) -> None:

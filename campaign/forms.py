@@ -1,20 +1,32 @@
 """Field helpers every feature's forms share: trimmed, length-limited, no control
-characters, and email addresses that SMTP can carry."""
+characters, required after trimming, and email addresses that SMTP can carry; and the
+base class of forms on public pages, which must work without a cookie."""
 
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from wtforms import EmailField, StringField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, StringField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from campaign.tokens import BadToken, make_token, read_token
 
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
+
+
+def not_blank(message: str) -> DataRequired:
+    """Required once the field's filters have run, so "   " counts as empty.
+
+    (WTForms' InputRequired looks at the raw input, where spaces are something.)"""
+    return DataRequired(message)
 
 
 def no_control_characters(form: Any, field: Any) -> None:
@@ -38,7 +50,7 @@ def text_field(
     label: str, max_length: int, *, required: str | None = None, **kwargs: Any
 ) -> StringField:
     """A one-line text field: trimmed, length-limited, no control characters."""
-    validators: list[Any] = [InputRequired(required)] if required else [Optional()]
+    validators: list[Any] = [not_blank(required)] if required else [Optional()]
     validators += [
         Length(max=max_length, message=f"Use {max_length} characters or fewer."),
         no_control_characters,
@@ -53,10 +65,66 @@ def email_field(
         label,
         filters=[strip],
         validators=[
-            InputRequired(required),
+            not_blank(required),
             Length(max=254, message="That email address is too long."),
             no_control_characters,
             deliverable_email,
         ],
         **kwargs,
     )
+
+
+# --- forms on public pages: no cookie ---------------------------------------------------
+
+
+class CookielessForm(FlaskForm):
+    """A form on a public page, which sets no cookie (SEC-05): no session-bound CSRF token.
+
+    What stands in for it: the same-origin check every unsafe request passes
+    (campaign/security.py), plus either the signed token in the URL the form posts to
+    (pages reached from an emailed link) or a `FormToken` field. Its view is exempt from
+    the session CSRF check (`@csrf.exempt`); a test holds every exempt view to this class.
+    """
+
+    class Meta:
+        csrf = False
+
+
+def issue_form_token(purpose: str) -> str:
+    """A signed, timestamped token naming the form it belongs to."""
+    return make_token(f"form:{purpose}", int(time.time()))
+
+
+def form_token_age(purpose: str, token: str, *, max_age: int) -> float:
+    """Seconds since the token was issued. Raises BadToken (altered, missing, for another
+    form) or ExpiredToken (older than max_age)."""
+    issued = read_token(f"form:{purpose}", token, max_age=max_age)
+    if not isinstance(issued, int):
+        raise BadToken("not a form token")
+    return time.time() - issued
+
+
+class FormToken(HiddenField):
+    """The signed, expiring token of a cookieless form: refused when altered or too old,
+    with a message next to the button; every display of the form carries a valid one."""
+
+    data: Any
+
+    def __init__(self, purpose: str, *, max_age: int = 24 * 3600, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.purpose = purpose
+        self.max_age = max_age
+
+    def _value(self) -> str:
+        if not self.data:
+            self.data = issue_form_token(self.purpose)
+        return str(self.data)
+
+    def pre_validate(self, form: Any) -> None:
+        try:
+            form_token_age(self.purpose, self.data or "", max_age=self.max_age)
+        except BadToken as exc:
+            self.data = issue_form_token(self.purpose)
+            raise ValidationError(
+                "This page was open for a long time. Check your answers and send it again."
+            ) from exc

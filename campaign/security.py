@@ -1,10 +1,14 @@
-"""Response headers every page carries (SEC-01…03), and the error pages."""
+"""Response headers every page carries (SEC-01…03), the same-origin check on every
+form post (SEC-07), and the error pages."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
-from flask import Flask, abort, render_template, request
+from flask import Flask, abort, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -21,6 +25,49 @@ PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
     "microphone=(), payment=(), usb=(), interest-cohort=(), browsing-topics=()"
 )
+
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def allow_cross_site(view: View) -> View:
+    """Accept posts from other sites: only for one-click unsubscribe, which mail
+    providers send from their own servers or webmail pages (RFC 8058)."""
+    view.cross_site_allowed = True  # type: ignore[attr-defined]
+    return view
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _refuse_cross_site_posts() -> tuple[str, int] | None:
+    """Every unsafe request must come from one of our own pages (SEC-07).
+
+    Browsers say where a request came from in `Sec-Fetch-Site`, which our
+    `Referrer-Policy: no-referrer` does not suppress; it replaces Flask-WTF's HTTPS
+    Referer check, which that policy made refuse every form (no Referer is ever sent).
+    Older browsers send `Origin` instead (as "null" under our referrer policy, which
+    proves nothing either way). The CSRF token or the signed link is checked as well.
+    """
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "cross_site_allowed", False):
+        return None
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    origin = request.headers.get("Origin", "null")
+    if fetch_site is not None:
+        same_site = fetch_site in ("same-origin", "none")
+    elif origin != "null":
+        ours = {_origin(current_app.config["SITE_URL"]), _origin(request.host_url)}
+        same_site = origin.lower() in ours
+    else:
+        same_site = True  # no evidence either way: the token decides
+    if same_site:
+        return None
+    return render_template("errors/cross_site.html"), 403
 
 
 def embeddable(response: Response) -> Response:
@@ -56,6 +103,7 @@ def _refuse_nul_bytes() -> None:
 
 def init_app(app: Flask) -> None:
     app.before_request(_refuse_nul_bytes)
+    app.before_request(_refuse_cross_site_posts)
     app.after_request(lambda response: _set_headers(app, response))
 
     @app.errorhandler(CSRFError)

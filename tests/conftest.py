@@ -16,6 +16,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -144,22 +145,30 @@ def smtp(smtp_server: tuple[SMTPRecorder, int]) -> SMTPRecorder:
 # --- databases ----------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
-    """A private PostgreSQL database for this test run (and xdist worker)."""
+@contextmanager
+def fresh_postgres_database(prefix: str = "frontline_test") -> Iterator[str]:
+    """A new, empty PostgreSQL database (its SQLAlchemy URL), dropped afterwards."""
     admin_url = POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     try:
         admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            name = f"frontline_test_{uuid.uuid4().hex[:10]}"
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     except sa.exc.OperationalError:
         service_unavailable("PostgreSQL")
-    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
-    yield url
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A private PostgreSQL database for this test run (and xdist worker)."""
+    with fresh_postgres_database() as url:
+        yield url
 
 
 def base_config(tmp_path: Path, postcode_db: Path, smtp_port: int) -> dict[str, Any]:

@@ -3,8 +3,6 @@ models exactly, on SQLite and on PostgreSQL (STYLE.md rule 8)."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -13,7 +11,7 @@ from flask_migrate import downgrade, upgrade
 
 from campaign import create_app
 from campaign.extensions import db
-from tests.conftest import POSTGRES_URL, TEST_SECRET, service_unavailable
+from tests.conftest import TEST_SECRET, fresh_postgres_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -21,18 +19,8 @@ def empty_database(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
         return
-    admin_url = POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
-    name = f"frontline_migrations_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.OperationalError:
-        service_unavailable("PostgreSQL")
-    yield admin_url.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_postgres_database("frontline_migrations") as url:
+        yield url
 
 
 def test_upgrade_to_head_matches_the_models(empty_database):

@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from campaign.forms import email_field
+from campaign.forms import CookielessForm, FormToken, email_field
 from campaign.pledges.forms import DISPLAY_CHOICES
 from campaign.pledges.models import Sector, Signature
 
@@ -17,7 +16,10 @@ FREQUENCY_CHOICES = [
 ]
 
 
-class RequestLinkForm(FlaskForm):
+class RequestLinkForm(CookielessForm):
+    """No cookie: a signed form token, and the link goes only to the address itself."""
+
+    form_token = FormToken("manage-link")
     email = email_field(
         required="Enter the email address you signed with.",
         description="The address you signed with. We email a link to it; the link works "
@@ -30,7 +32,9 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(CookielessForm):
+    """Posts to the emailed link, whose signed token is the proof: no cookie needed."""
+
     wants_updates = BooleanField("Email me campaign updates.")
     alert_sectors = MultiCheckboxField(
         "Email me when a new data-sharing agreement comes to light affecting:", coerce=int
@@ -38,8 +42,9 @@ class PreferencesForm(FlaskForm):
     frequency = RadioField("How often?", choices=FREQUENCY_CHOICES, default="immediate")
 
 
-class EmptyForm(FlaskForm):
-    """Only the CSRF token: for buttons (erase)."""
+class LinkButtonForm(CookielessForm):
+    """A button on a page reached from an emailed link (erase, stay): the signed token in
+    the address it posts to is the proof, so it needs no cookie."""
 
 
 def preferences_form(

@@ -6,7 +6,6 @@ from flask import (
     Blueprint,
     Response,
     current_app,
-    flash,
     redirect,
     render_template,
     request,
@@ -19,8 +18,9 @@ from campaign.deliveries.tasks import wake_sender
 from campaign.extensions import csrf, db, limiter
 from campaign.mydata import services
 from campaign.mydata.export import export_csv, export_data
-from campaign.mydata.forms import EmptyForm, RequestLinkForm, preferences_form
+from campaign.mydata.forms import LinkButtonForm, RequestLinkForm, preferences_form
 from campaign.pledges.models import Sector
+from campaign.security import allow_cross_site
 from campaign.supporters.models import Supporter
 from campaign.tokens import BadToken, ExpiredToken, read_token
 
@@ -54,8 +54,13 @@ def get_supporter_or_404(token: str) -> Supporter:
     return supporter
 
 
+# The pages of this blueprint set no cookie (SEC-05): their forms are CookielessForms,
+# proven by a signed form token or by the signed link they post to.
+
+
 @bp.route("/my-data", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
+@csrf.exempt
 def request_link() -> str | BaseResponse:
     form = RequestLinkForm()
     if form.validate_on_submit():
@@ -80,6 +85,7 @@ def _sectors() -> list[Sector]:
 
 
 @bp.route("/my-data/<token>", methods=["GET", "POST"])
+@csrf.exempt
 def manage(token: str) -> str | BaseResponse:
     supporter = get_supporter_or_404(token)
     signatures = services.signatures_of(supporter)
@@ -99,13 +105,15 @@ def manage(token: str) -> str | BaseResponse:
             display={s.id: form[f"display_{s.id}"].data for s in signatures},
         )
         db.session.commit()
-        flash(
-            "Saved: " + "; ".join(changed) + "." if changed else "Nothing needed changing.",
-            "success",
-        )
-        return redirect(url_for("mydata.manage", token=token), code=303)
+        saved = "changed" if changed else "unchanged"
+        return redirect(url_for("mydata.manage", token=token, saved=saved), code=303)
     return render_template(
-        "mydata/manage.html", supporter=supporter, signatures=signatures, form=form, token=token
+        "mydata/manage.html",
+        supporter=supporter,
+        signatures=signatures,
+        form=form,
+        token=token,
+        saved=request.args.get("saved") if request.method == "GET" else None,
     )
 
 
@@ -133,9 +141,10 @@ def export_csv_file(token: str) -> Response:
 
 
 @bp.route("/my-data/<token>/erase", methods=["GET", "POST"])
+@csrf.exempt
 def erase(token: str) -> str:
     supporter = get_supporter_or_404(token)
-    form = EmptyForm()
+    form = LinkButtonForm()
     if form.validate_on_submit():
         services.erase(supporter)
         db.session.commit()
@@ -144,6 +153,7 @@ def erase(token: str) -> str:
 
 
 @bp.route("/my-data/stay/<token>", methods=["GET", "POST"])
+@csrf.exempt
 def stay(token: str) -> str | tuple[str, int]:
     """The answer to "do you want to stay?": GET shows the button, POST keeps them."""
     grace = current_app.config["RECONFIRM_GRACE_DAYS"] + 1
@@ -156,7 +166,7 @@ def stay(token: str) -> str | tuple[str, int]:
     supporter = db.session.get(Supporter, supporter_id) if isinstance(supporter_id, int) else None
     if supporter is None:
         return render_template("mydata/link_problem.html", reason="gone"), 404
-    form = EmptyForm()
+    form = LinkButtonForm()
     if form.validate_on_submit():
         services.keep(supporter)
         db.session.commit()
@@ -169,6 +179,7 @@ STREAM_NAMES = {"campaign": "campaign updates", "alerts": "agreement alerts"}
 
 @bp.route("/u/<token>", methods=["GET", "POST"])
 @csrf.exempt  # one-click unsubscribe from mail clients (RFC 8058): the signed token suffices
+@allow_cross_site  # … and they post it from their own servers or webmail pages
 def unsubscribe(token: str) -> tuple[str, int] | str:
     """GET shows a button (mail scanners open links); POST unsubscribes, idempotently."""
     try:

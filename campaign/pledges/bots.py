@@ -1,40 +1,46 @@
 """Anti-abuse on the sign form (BOT-01, BOT-02).
 
-Nothing here blocks a person: a bot's submission is quietly dropped behind the normal
-success page, and bursts from one network or email domain are recorded but flagged,
+Nothing here blocks a person. Only a filled honeypot, which people never see, is
+dropped quietly behind the normal success page. A form sent faster than a person types
+(a password manager fills it in a second), or one whose signed timestamp is missing or
+too old, gets a "one more step" page with a button instead: a person presses it, a
+simple bot does not. Bursts from one network or email domain are recorded but flagged,
 so colleagues behind one hospital or council address still get to sign.
 """
 
 from __future__ import annotations
 
 import logging
-import time
+from enum import Enum
 
 from flask import current_app
 from limits import parse
 
 from campaign.extensions import hashed_ip, limiter
-from campaign.tokens import BadToken, make_token, read_token
+from campaign.forms import form_token_age, issue_form_token
+from campaign.tokens import BadToken
 
 log = logging.getLogger(__name__)
+FORM = "sign"
+
+
+class Timing(Enum):
+    OK = "ok"
+    TOO_FAST = "too fast"  # the token is genuine: keep it, so the wait counts from the start
+    STALE = "stale"  # missing, altered or expired: the next display needs a fresh one
 
 
 def form_timestamp() -> str:
-    return make_token("sign-form", int(time.time()))
+    return issue_form_token(FORM)
 
 
-def looks_automated(*, honeypot: str, started: str) -> bool:
-    """True for a filled honeypot or a timestamp that is missing, forged, too fresh or too old."""
-    if honeypot:
-        return True
+def check_timing(started: str) -> Timing:
     config = current_app.config
     try:
-        issued = read_token("sign-form", started, max_age=config["SIGN_FORM_MAX_SECONDS"])
+        age = form_token_age(FORM, started, max_age=config["SIGN_FORM_MAX_SECONDS"])
     except BadToken:
-        return True
-    if not isinstance(issued, int):
-        return True
-    return time.time() - issued < config["SIGN_FORM_MIN_SECONDS"]
+        return Timing.STALE
+    return Timing.TOO_FAST if age < config["SIGN_FORM_MIN_SECONDS"] else Timing.OK
 
 
 # Mail services shared by millions: a burst of sign-ups from one of them is not a sign of

@@ -3,11 +3,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from campaign.forms import email_field, no_control_characters, strip, text_field
+from campaign.forms import (
+    CookielessForm,
+    email_field,
+    no_control_characters,
+    not_blank,
+    strip,
+    text_field,
+)
 from campaign.geo import Place, PostcodeError, find_place
 
 
@@ -24,12 +30,15 @@ DISPLAY_CHOICES = [
 ]
 
 
-class SignForm(FlaskForm):
+class SignForm(CookielessForm):
+    """No cookie: the signed timestamp `started` is its form token (bots.check_timing),
+    and double opt-in proves the address."""
+
     name = StringField(
         "Your name",
         filters=[strip],
         validators=[
-            InputRequired("Enter your name."),
+            not_blank("Enter your name."),
             Length(max=100, message="Your name must be 100 characters or fewer."),
             no_control_characters,
             no_links,
@@ -42,7 +51,7 @@ class SignForm(FlaskForm):
     postcode = StringField(
         "Postcode",
         filters=[strip],
-        validators=[InputRequired("Enter your postcode."), Length(max=16), no_control_characters],
+        validators=[not_blank("Enter your postcode."), Length(max=16), no_control_characters],
         description="Where you live or work. We keep only the local authority, for the "
         "counts by area; never the postcode itself.",
     )
@@ -63,6 +72,8 @@ class SignForm(FlaskForm):
     )
     wants_updates = BooleanField("")
     wants_alerts = BooleanField("")
+    # The work address the signer was warned about and chose to keep: a warning holds
+    # for that address only, so a different work address is warned about again.
     employer_ack = HiddenField(default="")
     # Anti-bot: a field people never see and a signed timestamp (BOT-02).
     website = StringField("Leave this field empty", filters=[strip])
@@ -77,5 +88,6 @@ class SignForm(FlaskForm):
             raise ValidationError(str(exc)) from exc
 
 
-class ConfirmForm(FlaskForm):
-    """Only the CSRF token: the button that confirms a signature (GET never does)."""
+class ConfirmForm(CookielessForm):
+    """The button that confirms a signature (GET never does): the signed link it posts
+    to is the proof, so it needs no cookie."""

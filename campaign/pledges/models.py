@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
@@ -10,6 +11,34 @@ from campaign.supporters.models import Supporter
 from campaign.timeutil import utcnow
 
 DISPLAY_CHOICES = ("none", "initial", "full")
+
+
+def _is_letter(char: str) -> bool:
+    return unicodedata.category(char).startswith("L")
+
+
+def first_name_and_initial(name: str) -> str | None:
+    """ "Siân Llŷr 🌻" → "Siân L.": words are the runs holding letters, trimmed of what is
+    not a letter (or a combining accent) at either end; the initial is a letter too."""
+    words = []
+    for word in name.split():
+        letters = [i for i, char in enumerate(word) if _is_letter(char)]
+        if letters:
+            end = letters[-1] + 1
+            while end < len(word) and unicodedata.category(word[end]).startswith("M"):
+                end += 1
+            words.append(word[letters[0] : end])
+    if not words:
+        return None
+    if len(words) == 1:
+        return words[0]
+    last = words[-1]
+    initial = last[0]
+    for char in last[1:]:  # keep an accent typed as a separate combining character
+        if not unicodedata.category(char).startswith("M"):
+            break
+        initial += char
+    return f"{words[0]} {initial.upper()}."
 
 
 class Sector(Model):
@@ -85,11 +114,10 @@ class Signature(Model):
     @property
     def public_name(self) -> str | None:
         """The name as the signer chose to show it, or None for anonymous."""
-        parts = self.name.split()
         if self.display == "full":
             return self.name
-        if self.display == "initial" and parts:
-            return parts[0] + (f" {parts[-1][0]}." if len(parts) > 1 else "")
+        if self.display == "initial":
+            return first_name_and_initial(self.name)
         return None
 
 

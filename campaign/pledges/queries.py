@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import func
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from campaign.extensions import cache, db
 from campaign.geo import NATIONS, area_name
@@ -36,7 +36,10 @@ def sectors_with_pledges() -> list[Sector]:
 
 
 def pledge_by_slug(slug: str) -> Pledge | None:
-    return db.session.scalar(db.select(Pledge).filter_by(slug=slug))
+    """With its sector, which every pledge page and sign-up uses."""
+    return db.session.scalar(
+        db.select(Pledge).filter_by(slug=slug).options(joinedload(Pledge.sector))
+    )
 
 
 def _sum_by(*columns: Any, kind: str, pledge_id: int | None = None) -> list[Any]:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, literal, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from campaign.deliveries.services import deliveries_count, queue_delivery
-from campaign.extensions import db, rows_affected
+from campaign.deliveries.kinds import KINDS
+from campaign.deliveries.models import Delivery
+from campaign.deliveries.services import queue_delivery
+from campaign.extensions import db, dialect_insert, rows_affected
 from campaign.pledges import tallies
 from campaign.pledges.consent import (
     CONSENT_VERSION,
@@ -19,7 +21,7 @@ from campaign.pledges.consent import (
 )
 from campaign.pledges.models import Pledge, Signature
 from campaign.supporters.models import AlertSubscription, Supporter
-from campaign.supporters.services import email_hash, record_consent
+from campaign.supporters.services import consent_row, email_hash, record_consents
 from campaign.timeutil import utcnow
 
 EMPLOYER_DOMAINS = (
@@ -64,79 +66,131 @@ def sign(
     wants_updates: bool,
     wants_alerts: bool,
     flag_reason: str,
-    remind: bool = True,
 ) -> Signature:
     """Record a signature and queue its confirmation email, or, if this address signed
-    already, queue a "you already signed" email instead (unless `remind` is off). The
-    caller commits once; a concurrent twin fails with IntegrityError on the unique
-    constraints (REL-02), and the caller may try again with remind=False."""
+    this pledge already, queue a "you already signed" email instead. The caller commits.
+
+    Both paths run the same five statements (an upsert of the supporter, an insert of
+    the signature that does nothing if it exists, two writes or a read and a write, and
+    a read), so the time a sign-up takes does not tell whether the address had signed
+    (BOT-03). Concurrent twins need no retry: the upserts wait for each other, and the
+    later one finds the signature the first made (REL-02).
+    """
     if not pledge.is_open:
         raise PledgeClosed(pledge.slug)
+    if not (name.strip() and email.strip()):
+        raise ValueError("a signature needs a name and an email address")
+    now = utcnow()
     address_hash = email_hash(email)
-    supporter = db.session.scalar(db.select(Supporter).filter_by(email_hash=address_hash))
-    if supporter is None:
-        supporter = Supporter(email=email, email_hash=address_hash, name=name)
-        db.session.add(supporter)
-        db.session.flush()
-
-    existing = db.session.scalar(
-        db.select(Signature).filter_by(pledge_id=pledge.id, supporter_id=supporter.id)
+    new_supporter = dialect_insert(Supporter).values(
+        email=email, email_hash=address_hash, name=name, created_at=now, last_active_at=now
     )
-    if existing is not None:
-        if remind:
-            _remind(existing)
-        return existing
-
-    signature = Signature(
-        pledge_id=pledge.id,
-        supporter_id=supporter.id,
-        name=name,
-        display=display,
-        role=role,
-        area_code=area_code,
-        wording_version=pledge.wording_version,
-        wants_updates=wants_updates,
-        wants_alerts=wants_alerts,
-        flagged=bool(flag_reason),
-        flag_reason=flag_reason,
+    supporter_id: int = db.session.scalar(
+        new_supporter.on_conflict_do_update(
+            index_elements=[Supporter.email_hash],
+            set_={"email_hash": new_supporter.excluded.email_hash},  # a no-op, for RETURNING
+        ).returning(Supporter.id)
     )
-    db.session.add(signature)
-    db.session.flush()
-    _record_consents(signature, supporter, pledge)
-    queue_delivery(kind="confirm_signature", source_id=signature.id, supporter_id=supporter.id)
+    signature_id: int | None = db.session.scalar(
+        dialect_insert(Signature)
+        .values(
+            pledge_id=pledge.id,
+            supporter_id=supporter_id,
+            name=name,
+            display=display,
+            role=role,
+            area_code=area_code,
+            wording_version=pledge.wording_version,
+            wants_updates=wants_updates,
+            wants_alerts=wants_alerts,
+            flagged=bool(flag_reason),
+            flag_reason=flag_reason,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=[Signature.pledge_id, Signature.supporter_id])
+        .returning(Signature.id)
+    )
+    if signature_id is not None:
+        _record_consents(
+            pledge,
+            supporter_id=supporter_id,
+            signature_id=signature_id,
+            wants_updates=wants_updates,
+            wants_alerts=wants_alerts,
+        )
+        queue_delivery(kind="confirm_signature", source_id=signature_id, supporter_id=supporter_id)
+    else:
+        signature_id = db.session.scalar(
+            db.select(Signature.id).filter_by(pledge_id=pledge.id, supporter_id=supporter_id)
+        )
+        assert signature_id is not None
+        _remind(signature_id, now=now)
+    signature = db.session.get(Signature, signature_id)
+    assert signature is not None
     return signature
 
 
-def _record_consents(signature: Signature, supporter: Supporter, pledge: Pledge) -> None:
+def _record_consents(
+    pledge: Pledge,
+    *,
+    supporter_id: int,
+    signature_id: int,
+    wants_updates: bool,
+    wants_alerts: bool,
+) -> None:
     version = f"{CONSENT_VERSION}/pledge-{pledge.slug}-v{pledge.wording_version}"
     statement = f"{PLEDGE_CONSENT}\n\n{pledge.title}\n{pledge.statement}"
     grants = [(f"pledge:{pledge.slug}", statement)]
-    if signature.wants_updates:
+    if wants_updates:
         grants.append(("updates", UPDATES_CONSENT))
-    if signature.wants_alerts:
+    if wants_alerts:
         grants.append((f"alerts:{pledge.sector.slug}", alerts_consent(pledge.sector.name)))
-    for purpose, text in grants:
-        record_consent(
-            supporter=supporter,
-            purpose=purpose,
-            granted=True,
-            wording_version=version,
-            text=text,
-            channel="sign form",
-            signature_id=signature.id,
-        )
+    record_consents(
+        [
+            consent_row(
+                supporter_id=supporter_id,
+                purpose=purpose,
+                granted=True,
+                wording_version=version,
+                text=text,
+                channel="sign form",
+                signature_id=signature_id,
+            )
+            for purpose, text in grants
+        ]
+    )
 
 
-def _remind(signature: Signature) -> None:
-    """At most a few "you already signed" emails per signature (BOT-03)."""
-    sent = deliveries_count(kind="already_signed", source_id=signature.id)
-    if sent < current_app.config["ALREADY_SIGNED_MAX_EMAILS"]:
-        queue_delivery(
-            kind="already_signed",
-            source_id=signature.id,
-            supporter_id=signature.supporter_id,
-            seq=sent + 1,
-        )
+# A second sign-up this soon after the first is a double click or a retried request,
+# not a person who forgot they signed: it gets no "you already signed" email.
+REMIND_AFTER = timedelta(minutes=1)
+
+
+def _remind(signature_id: int, *, now: datetime) -> None:
+    """At most a few "you already signed" emails per signature (BOT-03), in one
+    statement whichever way it goes."""
+    sent = (
+        db.select(func.count())
+        .select_from(Delivery)
+        .where(Delivery.kind == "already_signed", Delivery.source_id == signature_id)
+        .scalar_subquery()
+    )
+    reminder = db.select(
+        literal("already_signed"),
+        literal(KINDS["already_signed"].stream),
+        Signature.id,
+        Signature.supporter_id,
+        sent + 1,
+    ).where(
+        Signature.id == signature_id,
+        Signature.created_at < now - REMIND_AFTER,
+        sent < current_app.config["ALREADY_SIGNED_MAX_EMAILS"],
+    )
+    db.session.execute(
+        dialect_insert(Delivery)
+        .from_select(["kind", "stream", "source_id", "supporter_id", "seq"], reminder)
+        .on_conflict_do_nothing()
+    )
 
 
 def confirm(signature: Signature) -> None:

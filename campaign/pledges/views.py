@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
-from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from campaign.deliveries.tasks import wake_sender
-from campaign.extensions import db
+from campaign.extensions import csrf, db
 from campaign.pledges import bots, queries, services
 from campaign.pledges.chart import growth_svg
 from campaign.pledges.consent import PLEDGE_CONSENT, UPDATES_CONSENT, alerts_consent
@@ -52,9 +51,7 @@ def _render_pledge(
 ) -> tuple[str, int]:
     if not form.started.data:  # keep the original time across re-displays of the form
         form.started.data = bots.form_timestamp()
-    form.consent.label.text = PLEDGE_CONSENT
-    form.wants_updates.label.text = UPDATES_CONSENT
-    form.wants_alerts.label.text = alerts_consent(pledge.sector.name)
+    _label_consents(form, pledge)
     return render_template(
         "pledges/pledge.html",
         pledge=pledge,
@@ -65,27 +62,42 @@ def _render_pledge(
     ), status
 
 
+def _label_consents(form: SignForm, pledge: Pledge) -> None:
+    form.consent.label.text = PLEDGE_CONSENT
+    form.wants_updates.label.text = UPDATES_CONSENT
+    form.wants_alerts.label.text = alerts_consent(pledge.sector.name)
+
+
 @bp.get("/pledges/<slug>")
 def pledge(slug: str) -> tuple[str, int]:
     return _render_pledge(get_pledge_or_404(slug), SignForm())
 
 
 @bp.post("/pledges/<slug>")
+@csrf.exempt  # a cookieless form (SEC-05): its signed timestamp stands in for the token
 def sign(slug: str) -> Response | tuple[str, int]:
     pledge = get_pledge_or_404(slug)
+    if not pledge.is_open:
+        abort(410)
     form = SignForm()
     if not form.validate():
         return _render_pledge(pledge, form, status=422)
     thanks = redirect(url_for("pledges.thanks", slug=pledge.slug), code=303)
-    if bots.looks_automated(honeypot=form.website.data or "", started=form.started.data or ""):
-        return thanks  # the normal page, and nothing stored or sent (BOT-02)
+    if form.website.data:
+        return thanks  # the honeypot: the normal page, and nothing stored or sent (BOT-02)
+    timing = bots.check_timing(form.started.data or "")
+    if timing is not bots.Timing.OK:
+        if timing is bots.Timing.STALE:
+            form.started.data = bots.form_timestamp()
+        _label_consents(form, pledge)
+        return render_template("pledges/one_more_step.html", pledge=pledge, form=form), 200
     email = form.email.data or ""
-    if services.is_employer_address(email) and form.employer_ack.data != "yes":
-        form.employer_ack.data = "yes"
+    if services.is_employer_address(email) and form.employer_ack.data != email:
+        form.employer_ack.data = email
         return _render_pledge(pledge, form, employer_warning=True)
 
     assert form.place is not None
-    signing = dict(
+    services.sign(
         pledge=pledge,
         name=form.name.data or "",
         email=email,
@@ -96,18 +108,7 @@ def sign(slug: str) -> Response | tuple[str, int]:
         wants_alerts=form.wants_alerts.data,
         flag_reason=bots.rate_limit_flag(email),
     )
-    try:
-        services.sign(**signing)
-        db.session.commit()
-    except services.PledgeClosed:
-        abort(410)
-    except IntegrityError:
-        # Another request for the same address committed first. If it was an identical
-        # twin, it holds the one signature and its one email (REL-02) and this finds it;
-        # if it was the same person signing another pledge, this now adds this pledge.
-        db.session.rollback()
-        services.sign(**signing, remind=False)
-        db.session.commit()
+    db.session.commit()
     wake_sender()
     return thanks
 
@@ -126,6 +127,7 @@ def _signature_from_token(token: str) -> Signature | None:
 
 
 @bp.route("/confirm/<token>", methods=["GET", "POST"])
+@csrf.exempt  # a cookieless form: the signed link it posts to is the proof
 def confirm(token: str) -> tuple[str, int] | str:
     """GET shows a button (mail scanners follow links); only the POST confirms."""
     try:

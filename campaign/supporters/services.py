@@ -2,11 +2,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import Any
 
 from flask import current_app
+from sqlalchemy import insert
 
 from campaign.extensions import db, dialect_insert
 from campaign.supporters.models import ConsentRecord, Supporter, Suppression
+from campaign.timeutil import utcnow
 
 GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
 # Reasons that stop even transactional mail: the address does not work or complained.
@@ -50,16 +53,48 @@ def record_consent(
     signature_id: int | None = None,
 ) -> ConsentRecord:
     record = ConsentRecord(
-        supporter_id=supporter.id,
-        signature_id=signature_id,
-        purpose=purpose,
-        granted=granted,
-        wording_version=wording_version,
-        text_hash=text_hash(text),
-        channel=channel,
+        **consent_row(
+            supporter_id=supporter.id,
+            purpose=purpose,
+            granted=granted,
+            wording_version=wording_version,
+            text=text,
+            channel=channel,
+            signature_id=signature_id,
+        )
     )
     db.session.add(record)
     return record
+
+
+def consent_row(
+    *,
+    supporter_id: int,
+    purpose: str,
+    granted: bool,
+    wording_version: str,
+    text: str,
+    channel: str,
+    signature_id: int | None = None,
+) -> dict[str, Any]:
+    """One consent record's values, for `record_consents`: the text itself is kept only
+    as its hash (PRIV-03)."""
+    return {
+        "supporter_id": supporter_id,
+        "signature_id": signature_id,
+        "purpose": purpose,
+        "granted": granted,
+        "wording_version": wording_version,
+        "text_hash": text_hash(text),
+        "channel": channel,
+        "at": utcnow(),
+    }
+
+
+def record_consents(rows: list[dict[str, Any]]) -> None:
+    """Append several consent records in one statement."""
+    if rows:
+        db.session.execute(insert(ConsentRecord), rows)
 
 
 def is_suppressed(supporter: Supporter, *, stream: str) -> bool:

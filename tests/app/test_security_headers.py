@@ -60,15 +60,12 @@ def test_pages_that_accept_personal_data_are_not_stored(client, make_pledge):
 
 
 def test_read_only_public_pages_set_no_cookies(client, pages):
-    for url in pages:
-        if url.startswith("/pledges/"):
-            continue  # the sign form needs its CSRF session cookie
+    for url in pages:  # the pledge pages and their sign forms included
         assert "Set-Cookie" not in client.get(url).headers, url
 
 
-def test_form_session_cookie_is_httponly_and_samesite(client, make_pledge):
-    pledge = make_pledge()
-    cookie = client.get(f"/pledges/{pledge.slug}").headers["Set-Cookie"]
+def test_form_session_cookie_is_httponly_and_samesite(client):
+    cookie = client.get("/accounts/login").headers["Set-Cookie"]
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
 
@@ -169,3 +166,16 @@ def test_no_get_request_changes_anything(app, client, make_signature):
         url = rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
         assert client.get(url).status_code < 500, url
     assert snapshot() == before
+
+
+def test_development_links_follow_the_port_the_site_listens_on():
+    """`PORT=5001 make run` wrote every emailed link with :5000."""
+    from campaign.config import from_environment
+
+    def site_url(**environ: str) -> str:
+        return from_environment(environ, "instance")["SITE_URL"]
+
+    assert site_url(PORT="5001") == "http://127.0.0.1:5001"
+    assert site_url(HOST="0.0.0.0", PORT="8080") == "http://127.0.0.1:8080"  # noqa: S104
+    assert site_url(HOST="::1") == "http://[::1]:5000"
+    assert site_url(PORT="5001", SITE_URL="http://frontline.local") == "http://frontline.local"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -66,7 +67,20 @@ def test_changing_choices_records_consent_and_changes_what_is_public(
     )  # campaign updates unticked
     assert response.status_code == 303
     saved = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Saved:" in saved and "campaign updates" in saved
+    # It says what is on and off now, not merely what changed (which read as "subscribed").
+    notice = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", saved.split('role="status"')[1]))
+    assert "Your choices are saved." in notice
+    assert "Campaign updates: off" in notice
+    assert "Agreement alerts: on, a weekly summary, for Health" in notice
+    assert f"Shown publicly for “{pledge.title}”: nothing (counted anonymously)" in notice
+    assert "Set-Cookie" not in response.headers
+
+    again = submit_form(
+        path, {f"display_{signature.id}": "none", "alert_sectors": ["1"], "frequency": "weekly"}
+    )
+    assert "Nothing needed changing." in client.get(again.headers["Location"]).get_data(
+        as_text=True
+    )
 
     db.session.expire_all()
     supporter = db.session.get(Supporter, signature.supporter_id)

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 from campaign.extensions import db
 from campaign.pledges.models import Signature
 from campaign.supporters.models import Supporter
 from campaign.tokens import make_token
+from tests.conftest import hidden_inputs
 
 
 def rows(model):
     return db.session.scalars(db.select(model)).all()
+
+
+def as_if_signed_minutes_ago(minutes: int = 2) -> None:
+    """Move every signature back in time: a repeat within a minute is a double click."""
+    for signature in rows(Signature):
+        signature.created_at -= timedelta(minutes=minutes)
+    db.session.commit()
 
 
 def test_honeypot_gets_the_normal_page_and_nothing_is_stored(
@@ -25,41 +34,60 @@ def test_honeypot_gets_the_normal_page_and_nothing_is_stored(
     assert smtp.messages == []
 
 
-def test_tampered_or_missing_timestamp_is_dropped(
+def test_a_missing_or_altered_timestamp_asks_one_more_step_and_stores_nothing(
     client, make_pledge, submit_form, sign_data, smtp
 ):
     pledge = make_pledge()
     url = f"/pledges/{pledge.slug}"
     for started in ["", "not-a-token", make_token("other-purpose", int(time.time()) - 60)]:
         response = submit_form(url, {**sign_data, "started": started})
-        assert response.status_code == 303
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert "One more step" in page and 'value="Asha Patel"' in page
     assert rows(Signature) == [] and smtp.messages == []
+    # The step page carries a fresh, genuine timestamp: a person pressing its button signs.
+    fields = hidden_inputs(page)
+    assert fields["email"] == "asha@example.org" and fields["consent"] == "y"
+    assert client.post(url, data=fields).status_code == 303
+    assert len(rows(Signature)) == 1 and len(smtp.to("asha@example.org")) == 1
 
 
-def test_too_fast_submission_is_dropped(make_app, make_pledge, sign_data, smtp):
-    app = make_app(SIGN_FORM_MIN_SECONDS=30)
+def test_a_form_filled_in_a_second_gets_one_more_step_not_silence(
+    make_app, make_pledge, sign_data, smtp, monkeypatch
+):
+    """Password managers fill the form at once: a person must not be dropped silently."""
+    app = make_app(SIGN_FORM_MIN_SECONDS=3)
     with app.app_context():
         pledge = make_pledge()
         client = app.test_client()
-        from tests.conftest import hidden_inputs
-
-        fields = hidden_inputs(client.get(f"/pledges/{pledge.slug}").get_data(as_text=True))
-        response = client.post(f"/pledges/{pledge.slug}", data={**fields, **sign_data})
-        assert response.status_code == 303
+        url = f"/pledges/{pledge.slug}"
+        fields = hidden_inputs(client.get(url).get_data(as_text=True))
+        step = client.post(url, data={**fields, **sign_data, "wants_updates": "y"})
+        assert step.status_code == 200
+        page = step.get_data(as_text=True)
+        assert "One more step" in page and "Press the button" in page
         assert rows(Signature) == [] and smtp.messages == []
 
+        step_fields = hidden_inputs(page)
+        assert step_fields["started"] == fields["started"]  # the wait counts from the start
+        assert step_fields["wants_updates"] == "y" and "wants_alerts" not in step_fields
+        later = time.time() + 4
+        monkeypatch.setattr(time, "time", lambda: later)
+        assert client.post(url, data=step_fields).status_code == 303
+        signature = rows(Signature)[0]
+        assert signature.wants_updates and not signature.wants_alerts
+        assert len(smtp.to("asha@example.org")) == 1
 
-def test_expired_timestamp_is_dropped(make_app, make_pledge, sign_data, smtp):
+
+def test_a_form_left_open_too_long_gets_one_more_step(make_app, make_pledge, sign_data, smtp):
     app = make_app(SIGN_FORM_MAX_SECONDS=-1)
     with app.app_context():
         pledge = make_pledge()
         client = app.test_client()
-        from tests.conftest import hidden_inputs
-
-        fields = hidden_inputs(client.get(f"/pledges/{pledge.slug}").get_data(as_text=True))
-        assert (
-            client.post(f"/pledges/{pledge.slug}", data={**fields, **sign_data}).status_code == 303
-        )
+        url = f"/pledges/{pledge.slug}"
+        fields = hidden_inputs(client.get(url).get_data(as_text=True))
+        step = client.post(url, data={**fields, **sign_data})
+        assert "One more step" in step.get_data(as_text=True)
         assert rows(Signature) == []
 
 
@@ -115,6 +143,7 @@ def test_signing_twice_shows_the_same_page_and_emails_the_owner(
     pledge = make_pledge()
     url = f"/pledges/{pledge.slug}"
     first = submit_form(url, sign_data)
+    as_if_signed_minutes_ago()
     second = submit_form(url, {**sign_data, "name": "Someone Else"})
     assert first.status_code == second.status_code == 303
     assert first.headers["Location"] == second.headers["Location"]
@@ -139,7 +168,19 @@ def test_already_signed_emails_are_capped(make_app, make_pledge, sign_data, smtp
                 client.post(f"/pledges/{pledge.slug}", data={**fields, **sign_data}).status_code
                 == 303
             )
+            as_if_signed_minutes_ago()
         assert len(smtp.to("asha@example.org")) == 1 + 2
+
+
+def test_a_double_click_sends_no_already_signed_email(
+    client, make_pledge, submit_form, sign_data, smtp
+):
+    pledge = make_pledge()
+    url = f"/pledges/{pledge.slug}"
+    assert submit_form(url, sign_data).status_code == 303
+    assert submit_form(url, sign_data).status_code == 303
+    subjects = [m.message["Subject"] for m in smtp.to("asha@example.org")]
+    assert subjects == ["Confirm your pledge"]
 
 
 def test_address_variants_are_one_person(client, make_pledge, submit_form, sign_data, smtp):

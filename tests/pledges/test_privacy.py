@@ -17,7 +17,6 @@ def test_form_asks_for_nothing_beyond_what_is_needed(client, make_pledge):
     form = page[page.index("<form") : page.index("</form>")]
     names = set(re.findall(r'name="([^"]+)"', form))
     assert names == {
-        "csrf_token",
         "started",
         "employer_ack",
         "website",
@@ -135,7 +134,7 @@ def test_employer_address_warns_first_and_keeps_everything_typed(
     assert db.session.scalars(db.select(Supporter)).all() == []
     # Going on with the same address: the hidden acknowledgement is now in the form.
     fields = hidden_inputs(page)
-    assert fields["employer_ack"] == "yes"
+    assert fields["employer_ack"] == "asha.patel@nhs.net"
     response = client.post(f"/pledges/{pledge.slug}", data={**fields, **work})
     assert response.status_code == 303
     assert len(smtp.to("asha.patel@nhs.net")) == 1
@@ -183,3 +182,12 @@ def test_privacy_notice_is_linked_from_the_form_and_covers_the_checklist(client,
         "processor",
     ]:
         assert item in notice, item
+
+
+def test_first_name_and_initial_come_from_letters(client, make_pledge, make_signature):
+    pledge = make_pledge()
+    make_signature("a@example.org", pledge=pledge, name="Siân Llŷr 🌻", display="initial")
+    make_signature("b@example.org", pledge=pledge, name="🌻 jo o'brien", display="initial")
+    page = client.get(f"/pledges/{pledge.slug}").get_data(as_text=True)
+    names = re.findall(r"<li>([^<]*)</li>", page.split('class="names"')[1].split("</ul>")[0])
+    assert sorted(names) == ["Siân L.", "jo O."]

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from campaign.extensions import db
 from campaign.pledges.models import Signature
 from campaign.supporters.models import ConsentRecord, Supporter
+from campaign.tokens import make_token
 from tests.conftest import hidden_inputs
 
 
@@ -169,3 +170,61 @@ def test_one_new_address_signing_two_pledges_at_once_gets_both(
         db.session.expire_all()
         assert len(db.session.scalars(db.select(Signature)).all()) == 2
         assert len(db.session.scalars(db.select(Supporter)).all()) == 1
+
+
+def test_a_name_or_email_of_spaces_is_as_empty_as_nothing(
+    client, make_pledge, submit_form, sign_data, smtp
+):
+    """Required means required after trimming: "   " was stored as an empty address."""
+    pledge = make_pledge()
+    response = submit_form(
+        f"/pledges/{pledge.slug}", {**sign_data, "name": "   ", "email": "   ", "postcode": " "}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Enter your name." in page and "Enter your email address." in page
+    assert "Enter your postcode." in page
+    assert db.session.scalars(db.select(Supporter)).all() == []
+    asked = submit_form("/my-data", {"email": "   "})
+    assert (
+        asked.status_code == 200
+        and "Enter the email address you signed with." in asked.get_data(as_text=True)
+    )
+
+
+def test_confirming_a_flagged_sign_up_tells_the_truth_kindly(client, make_signature):
+    signature = make_signature("asha@example.org", confirmed=False, flag_reason="rate-limit-ip")
+    path = f"/confirm/{make_token('confirm', signature.id)}"
+    page = client.post(path, data=hidden_inputs(client.get(path).get_data(as_text=True)))
+    text = page.get_data(as_text=True)
+    assert "your signature is recorded" in text
+    assert "will join the public count once we have checked it" in text
+    assert "your signature is confirmed" not in text and "0</strong> confirmed" not in text
+
+
+def test_a_closed_pledge_is_not_headed_sign_this_pledge(client, make_pledge):
+    pledge = make_pledge(is_open=False)
+    page = client.get(f"/pledges/{pledge.slug}").get_data(as_text=True)
+    assert "Sign this pledge" not in page
+    assert '<h2 id="sign-title">This pledge is closed</h2>' in page
+
+
+def test_the_work_email_warning_is_about_one_address(
+    client, make_pledge, submit_form, sign_data, smtp
+):
+    pledge = make_pledge()
+    url = f"/pledges/{pledge.slug}"
+    warned = submit_form(url, {**sign_data, "email": "asha@nhs.net"})
+    assert "Is this your work email?" in warned.get_data(as_text=True)
+    fields = hidden_inputs(warned.get_data(as_text=True))
+    # A second work address gets its own warning …
+    second = client.post(url, data={**fields, **sign_data, "email": "asha@leeds.gov.uk"})
+    assert second.status_code == 200
+    assert "<strong>asha@leeds.gov.uk</strong> looks like an address your employer" in (
+        second.get_data(as_text=True)
+    )
+    # … and a personal address signs, with the ordinary button on the page.
+    assert 'data-normal="Sign the pledge"' in second.get_data(as_text=True)
+    personal = client.post(url, data={**fields, **sign_data, "email": "asha@example.org"})
+    assert personal.status_code == 303
+    assert db.session.scalars(db.select(Supporter)).one().email == "asha@example.org"
