@@ -343,22 +343,21 @@ def http_post(url: str, body: str, cookie: str) -> tuple[int, Any]:
 
 
 def collect_sessions(page_url: str, count: int) -> list[tuple[str, str]]:
-    """What `count` people get by opening the pledge page: a session cookie, a CSRF token
-    and a signed form timestamp. Returned as (Cookie header, URL-encoded form fields)."""
+    """What `count` people get by opening the pledge page: a signed form timestamp (and
+    no cookie: the sign form needs none). Returned as (Cookie header, form fields)."""
     sessions = []
     for _ in range(count):
         status, headers, html = http_get(page_url)
         if status != 200:
             raise BenchError(f"GET {page_url} answered {status}")
-        cookie = "; ".join(c.split(";", 1)[0] for c in headers.get_all("Set-Cookie") or [])
-        if not cookie:
-            raise BenchError("The pledge page set no session cookie")
-        sessions.append((cookie, urlencode(sign_form(html))))
+        if headers.get_all("Set-Cookie"):
+            raise BenchError("The pledge page set a cookie: public pages must set none")
+        sessions.append(("", urlencode(sign_form(html))))
     return sessions
 
 
 def sign_form(html: str) -> dict[str, str]:
-    """A valid sign form: the page's hidden fields (CSRF token, signed timestamp) and
+    """A valid sign form: the page's hidden fields (the signed timestamp) and
     answers a person would give, less the email address, which must differ each time."""
     hidden = {}
     for tag in re.findall(r"<input[^>]*>", html):
@@ -366,8 +365,8 @@ def sign_form(html: str) -> dict[str, str]:
         if 'type="hidden"' in tag and name:
             value = re.search(r'value="([^"]*)"', tag)
             hidden[name.group(1)] = value.group(1) if value else ""
-    if "csrf_token" not in hidden or not hidden.get("started"):
-        raise BenchError("The pledge page has no CSRF token or form timestamp")
+    if not hidden.get("started"):
+        raise BenchError("The pledge page has no signed form timestamp")
     return {
         **hidden,
         "website": "",
