@@ -107,9 +107,15 @@ def test_employer_warning_then_personal_address(
     make_context: Callable[..., BrowserContext], live_server: LiveServer, smtp: SMTPRecorder
 ) -> None:
     page = make_context(viewport=PHONE).new_page()
-    sign_with_work_address(page, live_server)  # on a phone, the page opens at the warning
+    warning = sign_with_work_address(page, live_server)  # on a phone, it opens at the warning
     page.get_by_label("Email address", exact=True).fill("asha@example.org")
-    page.get_by_role("button", name="Sign with this address anyway").click()
+    # The warning was about the work address: it and the "anyway" button go with it.
+    expect(warning).to_be_hidden()
+    expect(page.get_by_role("button", name="Sign with this address anyway")).to_have_count(0)
+    page.get_by_label("Email address", exact=True).fill("asha.patel@nhs.net")
+    expect(page.get_by_role("button", name="Sign with this address anyway")).to_be_visible()
+    page.get_by_label("Email address", exact=True).fill("asha@example.org")
+    page.get_by_role("button", name="Sign the pledge").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
     assert [m.rcpt_tos for m in smtp.messages] == [["asha@example.org"]]
 
