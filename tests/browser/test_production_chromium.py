@@ -15,9 +15,11 @@ A form that works only in development was the failure this guards against: with 
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import secrets
+import ssl
 import subprocess
 import sys
 import time
@@ -81,18 +83,26 @@ def _run(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
-def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    import socket
-
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+def _wait_until_serving(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Until every web worker has booted and answers over TLS (not merely the socket)."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    deadline = time.monotonic() + 60
+    answered = 0
+    while time.monotonic() < deadline and answered < 4:
         if process.poll() is not None:
             raise AssertionError(f"gunicorn stopped:\n{log.read_text()}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise AssertionError(f"gunicorn did not start:\n{log.read_text()}")
+        connection = http.client.HTTPSConnection("127.0.0.1", port, timeout=5, context=context)
+        try:
+            connection.request("GET", "/privacy", headers={"Host": f"{HOST}:{port}"})
+            answered += connection.getresponse().status == 200
+        except OSError:
+            time.sleep(0.3)
+        finally:
+            connection.close()
+    if answered < 4:
+        raise AssertionError(f"gunicorn did not start:\n{log.read_text()}")
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +151,7 @@ def production_site(
         cleanup.enter_context(
             running(str(BIN / "flask"), "--app", "app", "jobs", "worker", env=env, log=log)
         )
-        _wait_for_port(int(env["PORT"]), web, Path(log.name))
+        _wait_until_serving(int(env["PORT"]), web, Path(log.name))
         yield ProductionSite(env["SITE_URL"], env, Path(log.name))
 
 
