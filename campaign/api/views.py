@@ -36,7 +36,8 @@ def counts() -> BaseResponse:
 @bp.get("/api/v1/openapi.json")
 def openapi() -> BaseResponse:
     site = current_app.config["SITE_URL"].rstrip("/")
-    return _public_json(openapi_document(site))
+    threshold = current_app.config["PUBLIC_COUNT_THRESHOLD"]
+    return _public_json(openapi_document(site, threshold=threshold))
 
 
 @bp.get("/embed/counter")
@@ -68,7 +69,7 @@ def badge() -> Response:
     return response
 
 
-def openapi_document(site: str) -> dict[str, Any]:
+def openapi_document(site: str, *, threshold: int) -> dict[str, Any]:
     count_item = {
         "type": "object",
         "required": ["slug", "title", "sector", "count", "target"],
@@ -82,13 +83,22 @@ def openapi_document(site: str) -> dict[str, Any]:
     }
     nation_count = {
         "type": "object",
-        "required": ["code", "name", "count"],
+        "required": ["code", "name", "count", "hidden"],
         "properties": {
             "code": {"type": "string", "enum": ["E", "W", "S", "N"]},
             "name": {"type": "string"},
             "count": {
                 "type": ["integer", "null"],
-                "description": "null when fewer than 10: small numbers are never published",
+                "description": f"null when hidden: no figure under {threshold} is published, "
+                "and some larger ones are hidden too, so that no hidden figure can be worked "
+                "out by subtracting the others from the total (see hidden)",
+            },
+            "hidden": {
+                "type": ["string", "null"],
+                "enum": ["small", "secondary", "withheld", None],
+                "description": "null when count is given; otherwise why not: small (fewer "
+                f"than {threshold}, including none), secondary ({threshold} or more, hidden "
+                "so that a smaller figure cannot be worked out), withheld (nothing said)",
             },
         },
     }

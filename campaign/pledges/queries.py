@@ -8,11 +8,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func
+from sqlalchemy import func, literal, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from campaign.extensions import cache, db
-from campaign.geo import NATIONS, area_name
+from campaign.geo import NATIONS, all_areas, area_name
+from campaign.pledges import disclosure
+from campaign.pledges.disclosure import Hidden
 from campaign.pledges.models import Pledge, Sector, Signature, Tally
 from campaign.timeutil import utcnow
 
@@ -21,7 +23,8 @@ from campaign.timeutil import utcnow
 class AreaCount:
     code: str
     name: str
-    count: int | None  # None: fewer than the public threshold (PRIV-10)
+    count: int | None  # None: hidden (PRIV-10); `hidden` says why, and so how it shows
+    hidden: Hidden | None = None
 
 
 def sectors_with_pledges() -> list[Sector]:
@@ -57,28 +60,67 @@ def pledge_count(pledge: Pledge) -> int:
     return pledge_counts().get(pledge.id, 0)
 
 
-def _suppressed(count: int) -> int | None:
-    return count if count >= current_app.config["PUBLIC_COUNT_THRESHOLD"] else None
+def _tallies() -> tuple[dict[int, int], dict[str, int]]:
+    """Signatures per pledge and per area code, read in one statement, so from one
+    moment: the figures by place are then suppressed against the very total published
+    beside them."""
+    per_pledge = (
+        db.select(Tally.kind, Tally.pledge_id, literal(""), func.sum(Tally.count))
+        .where(Tally.kind == "total")
+        .group_by(Tally.kind, Tally.pledge_id)
+    )
+    per_area = (
+        db.select(Tally.kind, literal(0), Tally.key, func.sum(Tally.count))
+        .where(Tally.kind == "area")
+        .group_by(Tally.kind, Tally.key)
+    )
+    by_pledge: dict[int, int] = {}
+    by_area: dict[str, int] = {}
+    for kind, pledge_id, key, n in db.session.execute(union_all(per_pledge, per_area)):
+        if kind == "total":
+            by_pledge[pledge_id] = int(n)
+        elif n:
+            by_area[key] = int(n)
+    return by_pledge, by_area
+
+
+def _places(by_area: dict[str, int]) -> disclosure.Disclosure:
+    """The figures by nation and local authority that may be published (PRIV-10): every
+    page, the API and the embeds show these and no others (see disclosure.py)."""
+    return disclosure.disclose(
+        by_area, listed=all_areas(), threshold=current_app.config["PUBLIC_COUNT_THRESHOLD"]
+    )
 
 
 @cache.memoize(timeout=5)
 def area_counts() -> list[AreaCount]:
-    """Counts by local authority, largest first; small ones hidden (PRIV-10)."""
-    rows = _sum_by(Tally.key, kind="area")
-    counts = [AreaCount(code, area_name(code), _suppressed(int(n))) for code, n in rows if n]
-    return sorted(counts, key=lambda a: (-(a.count or 0), a.name))
+    """Every local authority, as the tables list them: published figures largest first,
+    then the hidden ones by name ("10 or more" before "fewer than 10")."""
+    _, by_area = _tallies()
+    order = {None: 0, Hidden.SECONDARY: 1, Hidden.SMALL: 2, Hidden.WITHHELD: 3}
+    counts = [
+        AreaCount(code, area_name(code), figure.count, figure.hidden)
+        for code, figure in _places(by_area).areas.items()
+    ]
+    return sorted(counts, key=lambda a: (order[a.hidden], -(a.count or 0), a.name))
 
 
-def nation_counts() -> list[dict[str, Any]]:
-    """Counts by nation; like areas, a nation under the threshold shows no exact figure
-    (count None), or its total less its areas' would reveal the hidden ones (PRIV-10)."""
-    totals = dict.fromkeys(NATIONS, 0)
-    for code, n in _sum_by(Tally.key, kind="area"):
-        if code[:1] in totals:
-            totals[code[:1]] += int(n)
+def top_areas(limit: int = 10) -> list[AreaCount]:
+    """The areas known to have the most signatures: those with a published figure, and
+    any shown as "10 or more"; never the "fewer than 10" ones (which include none)."""
+    shown = [a for a in area_counts() if a.hidden in (None, Hidden.SECONDARY)]
+    return shown[:limit]
+
+
+def _nations(places: disclosure.Disclosure) -> list[dict[str, Any]]:
     return [
-        {"code": code, "name": NATIONS[code], "count": _suppressed(totals[code])}
-        for code in NATIONS
+        {
+            "code": code,
+            "name": NATIONS[code],
+            "count": figure.count,
+            "hidden": figure.hidden.value if figure.hidden else None,
+        }
+        for code, figure in places.nations.items()
     ]
 
 
@@ -125,8 +167,10 @@ def recent_public_names(pledge: Pledge, limit: int = 12) -> list[str]:
 
 @cache.memoize(timeout=5)
 def public_counts() -> dict[str, Any]:
-    """The figures behind GET /api/v1/counts and the home page, cached for a few seconds."""
-    counts = pledge_counts()
+    """The figures behind GET /api/v1/counts, the home page and the embeds, cached for a
+    few seconds."""
+    counts, by_area = _tallies()
+    places = _places(by_area)
     pledges = []
     sectors = []
     for sector in sectors_with_pledges():
@@ -146,9 +190,12 @@ def public_counts() -> dict[str, Any]:
         sectors.append({"slug": sector.slug, "name": sector.name, "count": sector_total})
     updated = last_confirmed_at() or _content_changed_at()
     return {
-        "total": sum(counts.values()),
+        # The sum of the areas, the nations were suppressed against; every confirmed
+        # signature is counted once per pledge and once per area, so it is also the
+        # pledges' sum.
+        "total": places.total,
         "updated_at": updated.isoformat(timespec="seconds"),
         "pledges": pledges,
         "sectors": sectors,
-        "nations": nation_counts(),
+        "nations": _nations(places),
     }

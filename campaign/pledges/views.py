@@ -31,7 +31,7 @@ def home() -> str:
         counts=counts,
         by_pledge={p["slug"]: p["count"] for p in counts["pledges"]},
         sectors=queries.sectors_with_pledges(),
-        areas=queries.area_counts()[:10],
+        areas=queries.top_areas(10),
         chart=growth_svg(points, title="Confirmed signatures over the last 90 days"),
         points=points,
     )

@@ -23,8 +23,9 @@ def test_counts_api_shape(client, make_pledge, make_signature):
         {"slug": pledge.slug, "title": pledge.title, "sector": "health", "count": 2, "target": 500}
     ]
     assert body["sectors"] == [{"slug": "health", "name": "Health", "count": 2}]
-    # Nations under ten show no exact figure (PRIV-10).
+    # Nations under ten show no exact figure, and say why (PRIV-10).
     assert {n["code"]: n["count"] for n in body["nations"]} == dict.fromkeys("EWSN")
+    assert {n["hidden"] for n in body["nations"]} == {"small"}
     assert [n["name"] for n in body["nations"]] == [
         "England",
         "Wales",
@@ -55,6 +56,9 @@ def test_openapi_document_describes_the_counts(client):
         "application/json"
     ]["schema"]
     assert set(schema["required"]) == {"total", "updated_at", "pledges", "sectors", "nations"}
+    nation = schema["properties"]["nations"]["items"]
+    assert set(nation["required"]) == {"code", "name", "count", "hidden"}
+    assert "subtracting" in nation["properties"]["count"]["description"]
 
 
 def test_confirmations_spread_over_shards_and_sum_correctly(make_pledge, make_signature):

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from campaign.extensions import db
 from campaign.supporters.models import ConsentRecord, Supporter
 from tests.conftest import hidden_inputs
+from tests.pledges.attacker import pinned, published_on_site
 
 
 def test_form_asks_for_nothing_beyond_what_is_needed(client, make_pledge):
@@ -104,6 +105,44 @@ def test_small_area_counts_are_hidden(client, make_signature):
     assert re.search(r"Birmingham</th><td[^>]*>12<", page)
     assert re.search(r"Westminster</th><td[^>]*>fewer than 10<", page)
     assert ">3<" not in page
+    # Every authority is listed, so England's 15 less Birmingham's 12 could be anywhere.
+    assert re.search(r"Adur</th><td[^>]*>fewer than 10<", page)
+
+
+def test_small_figures_cannot_be_recovered_by_subtraction(client, make_signature):
+    """Issue 6: home showed England 13, Leeds 12 and Manchester, the only other English
+    area, as "fewer than 10": so Manchester was 1. Nothing on the home page, /areas, the
+    API or the embeds may pin a hidden figure, nor may they disagree about one."""
+    for n in range(12):
+        make_signature(f"leeds{n}@example.org", area_code="E08000035")
+    make_signature("manchester@example.org", area_code="E08000003")
+    published = published_on_site(client, threshold=10)
+    assert published.total == 13
+    truth = {"E": 13, "E08000035": 12, "E08000003": 1}
+    assert pinned(published, truth) == {}
+
+
+def test_hidden_figures_are_explained_where_they_are_shown(client, make_signature):
+    for n in range(50):
+        make_signature(f"e{n}@example.org", area_code="E08000035")
+    for n in range(12):
+        make_signature(f"w{n}@example.org", area_code="W06000015")
+    for n in range(10):
+        make_signature(f"s{n}@example.org", area_code="S12000036")
+    make_signature("n@example.org", area_code="N09000003")
+    home = client.get("/").get_data(as_text=True)
+    # The total less England, Wales and Scotland would give Northern Ireland's 1 away.
+    assert 'Scotland</th><td class="num">10 or more<' in home
+    assert 'Northern Ireland</th><td class="num">fewer than 10<' in home
+    assert "“10 or more”" in home and "subtracting" in home
+    nations = client.get("/api/v1/counts").get_json()["nations"]
+    assert [(n["count"], n["hidden"]) for n in nations] == [
+        (50, None),
+        (12, None),
+        (None, "secondary"),
+        (None, "small"),
+    ]
+    assert "subtracting" in client.get("/areas").get_data(as_text=True)
 
 
 def test_names_are_published_only_with_opt_in(client, make_pledge, make_signature):
