@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import hashlib
 import random
 import signal
@@ -117,7 +118,10 @@ def drive(host: str, port: int, *, clients: int, seconds: float, pause: float) -
         )
         return seen
 
-    return asyncio.run(run())
+    # In a thread of its own, so that it also works from a process that already runs an
+    # event loop (the test suite, once Playwright has started).
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, run()).result()
 
 
 def free_port() -> int:
