@@ -46,6 +46,9 @@ class Config:
     MAIL_BOUNCE_ADDRESS = ""  # e.g. bounces@example.org; the local part gets +TOKEN
     MAIL_MAX_ATTEMPTS = 6
     MAIL_BATCH_SIZE = 50
+    # A worker's claim on its batch lapses this long after its last renewal (it renews
+    # as it works through it), so a dead worker's rows go out again within a minute.
+    MAIL_CLAIM_LEASE_SECONDS = 30
     MAIL_RECONNECT_EVERY = 100
 
     # The organisation behind the campaign: shown in the footer of every email and in

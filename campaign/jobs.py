@@ -79,13 +79,21 @@ def periodic(schedule: Callable[..., bool], **options: Any) -> Callable[[Callabl
     return decorator
 
 
-def enqueue(queued_task: Any, *args: Any) -> None:
-    """Wake a worker; never fail the request if the queue is unreachable."""
+def enqueue(queued_task: Any, *args: Any, delay: float | None = None) -> None:
+    """Wake a worker, now or in `delay` seconds; never fail the request if the queue is
+    unreachable."""
+
+    def call() -> None:
+        if delay is None:
+            queued_task(*args)
+        else:
+            queued_task.schedule(args, delay=delay)
+
     if huey.immediate:  # tests: run now and let errors surface
-        queued_task(*args)
+        call()
         return
     try:
-        queued_task(*args)
+        call()
     except Exception:  # the sweep recovers the work from the database
         log.warning("Job queue unavailable; %s will run at the next sweep", queued_task.name)
 

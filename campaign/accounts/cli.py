@@ -2,19 +2,58 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
+from click.core import ParameterSource
 from flask.cli import AppGroup
+from werkzeug.datastructures import MultiDict
+from wtforms import Form
+from wtforms.validators import DataRequired
 
 from campaign.accounts import services
 from campaign.email import site_url
 from campaign.extensions import db
+from campaign.forms import email_field, text_field
 
 accounts_cli = AppGroup("accounts", help="Organiser and admin accounts.")
 
+REQUIRED = {"email": "Enter an email address.", "name": "Enter a name."}
+
+
+class AdminDetails(Form):
+    """The shared form fields (as on the sign-in and invitation forms), so the command
+    line cannot create an account whose address the sign-in form would refuse."""
+
+    email = email_field(required=REQUIRED["email"])
+    name = text_field("Name", 100, required=REQUIRED["name"])
+
+
+def checked(name: str) -> Callable[[click.Context, click.Parameter, str | None], str | None]:
+    """A click callback that validates one AdminDetails field and returns its cleaned
+    value. Its BadParameter makes click ask again at a prompt, and refuse (exit 2, naming
+    the option or environment variable) a value given any other way."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        if value is None:
+            return None
+        form = AdminDetails(MultiDict({name: value}))
+        field = form[name]
+        # The fields trim what was typed; DataRequired then refuses what was only spaces.
+        if not field.validate(form, extra_validators=[DataRequired(REQUIRED[name])]):
+            from_environment = ctx.get_parameter_source(name) == ParameterSource.ENVIRONMENT
+            hint = repr(param.envvar) if from_environment else None
+            raise click.BadParameter(field.errors[0], ctx=ctx, param=param, param_hint=hint)
+        return str(field.data)
+
+    return check
+
 
 @accounts_cli.command("create-admin")
-@click.option("--email", prompt="Email address", envvar="FRONTLINE_ADMIN_EMAIL")
-@click.option("--name", prompt="Name", envvar="FRONTLINE_ADMIN_NAME")
+@click.option(
+    "--email", prompt="Email address", envvar="FRONTLINE_ADMIN_EMAIL", callback=checked("email")
+)
+@click.option("--name", prompt="Name", envvar="FRONTLINE_ADMIN_NAME", callback=checked("name"))
 @click.option(
     "--password",
     prompt="Password (15+ characters; a passphrase is best)",

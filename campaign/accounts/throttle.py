@@ -3,6 +3,12 @@ rate-limit storage (memory, or Redis in production). Windows slide on, so a thro
 account or network is let in again after a while: never a permanent lock-out, which
 would let anyone lock an organiser out by guessing on purpose.
 
+If that storage is down (Redis unreachable), throttling does not switch off: every
+failure is also counted in this process's memory, and while the storage is down those
+counts answer instead, with the same limits and windows. Each web process then counts
+only the attempts it served, so with N processes an attacker gets at most N times the
+limit until Redis is back, never an unlimited number of guesses.
+
 The account key is a keyed hash of the address as typed, known or not, so throttling
 answers the same for accounts that do not exist (SEC-12).
 
@@ -18,14 +24,26 @@ import logging
 
 from flask import current_app
 from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage
+from limits.strategies import RateLimiter
 
 from campaign.extensions import hashed_ip, limiter
 
 log = logging.getLogger(__name__)
+Check = tuple[RateLimitItem, str, str]  # limit, what is counted ("account", "ip"), key
 
 
 def _prefix() -> str:
     return str(current_app.config.get("RATELIMIT_KEY_PREFIX", ""))
+
+
+def _in_memory() -> RateLimiter:
+    """This process's own counts (one store per app), with the shared storage's strategy."""
+    counts = current_app.extensions.get("login_throttle_memory")
+    if counts is None:
+        counts = type(limiter.limiter)(MemoryStorage())
+        current_app.extensions["login_throttle_memory"] = counts
+    return counts
 
 
 def _account_key(email: str) -> str:
@@ -33,7 +51,7 @@ def _account_key(email: str) -> str:
     return hmac.new(key, b"login:" + email.strip().lower().encode(), hashlib.sha256).hexdigest()
 
 
-def _checks(email: str) -> list[tuple[RateLimitItem, str, str]]:
+def _checks(email: str) -> list[Check]:
     config = current_app.config
     return [
         (parse(config["LOGIN_RATE_LIMIT_PER_ACCOUNT"]), "account", _account_key(email)),
@@ -41,29 +59,45 @@ def _checks(email: str) -> list[tuple[RateLimitItem, str, str]]:
     ]
 
 
+def _within(scope: str, checks: list[Check]) -> bool:
+    """True while every count is under its limit, without counting anything."""
+    prefix = _prefix()
+    try:
+        return all(
+            limiter.limiter.test(item, prefix, scope, name, key) for item, name, key in checks
+        )
+    except Exception:  # storage down: this process's counts answer instead
+        log.warning("Rate-limit storage unavailable; %s throttled by this process's counts", scope)
+        return all(_in_memory().test(item, prefix, scope, name, key) for item, name, key in checks)
+
+
+def _count(scope: str, checks: list[Check]) -> bool:
+    """Count one attempt against every check, in memory and in the shared storage; True
+    while all are within their limits. The shared storage answers, memory while it is down."""
+    prefix = _prefix()
+    local = all([_in_memory().hit(item, prefix, scope, name, key) for item, name, key in checks])
+    try:
+        return all(
+            [limiter.limiter.hit(item, prefix, scope, name, key) for item, name, key in checks]
+        )
+    except Exception:
+        log.warning("Rate-limit storage unavailable; %s counted in this process only", scope)
+        return local
+
+
 def is_throttled(email: str) -> bool:
     """True while this account or this network has had too many failures lately."""
-    try:
-        return any(
-            not limiter.limiter.test(item, _prefix(), "login", name, key)
-            for item, name, key in _checks(email)
-        )
-    except Exception:  # storage down: let people in rather than lock everyone out (REL-04)
-        log.warning("Rate-limit storage unavailable; login not throttled")
-        return False
+    return not _within("login", _checks(email))
 
 
 def record_failure(email: str) -> None:
-    try:
-        for item, name, key in _checks(email):
-            limiter.limiter.hit(item, _prefix(), "login", name, key)
-    except Exception:
-        log.warning("Rate-limit storage unavailable; login failure not counted")
+    _count("login", _checks(email))
 
 
 def clear_account(email: str) -> None:
     """After a successful login the account's failures are forgiven (not the network's)."""
     item, name, key = _checks(email)[0]
+    _in_memory().clear(item, _prefix(), "login", name, key)
     try:
         limiter.limiter.clear(item, _prefix(), "login", name, key)
     except Exception:
@@ -78,10 +112,4 @@ def allow_reset_email(email: str) -> bool:
         (parse(config["RESET_RATE_LIMIT"]), "account", _account_key(email)),
         (parse(config["LOGIN_RATE_LIMIT_PER_IP"]), "ip", hashed_ip()),
     ]
-    try:
-        return all(
-            limiter.limiter.hit(item, _prefix(), "reset", name, key) for item, name, key in checks
-        )
-    except Exception:
-        log.warning("Rate-limit storage unavailable; reset not throttled")
-        return True
+    return _count("reset", checks)

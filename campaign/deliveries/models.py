@@ -30,7 +30,10 @@ class Delivery(Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # While `sending`: which worker's claim holds the row, and when that worker last
+    # renewed its lease (campaign/deliveries/sending.py).
     claimed_at: Mapped[datetime | None] = mapped_column()
+    claim_token: Mapped[str | None] = mapped_column(String(32))
     sent_at: Mapped[datetime | None] = mapped_column()
 
     __table_args__ = (

@@ -1,32 +1,40 @@
 """Workers send queued deliveries in small claimed batches.
 
-A row is claimed (status `sending`) before its message goes out and marked `sent` right
-after the relay accepts it, each in its own commit. A worker that dies leaves at most
-its in-flight row ambiguous; the sweep returns stale claims to the queue, so nothing is
-lost and at most one message per crashed worker can go twice (REL-03).
+A worker claims a batch (status `sending`, its own random `claim_token`) and holds it
+on a short lease (MAIL_CLAIM_LEASE_SECONDS): between messages it renews the lease of
+the rows it has left once a third of it has passed. A row is marked `sent` right after
+the relay accepts it, each in its own commit. A worker that dies stops renewing, so
+within one lease its rows can be claimed by any other worker (every claim takes
+lapsed rows along with queued ones); the sweep schedules a send for the moment the
+next claim lapses. Only the row that was in the relay's hands when the worker died can
+go twice (REL-03). A worker that was only slow and lost its lease finds its token gone
+from the rows and leaves them to their new owner.
+
+The lease is compared with the clocks of other worker hosts: keep them in sync (NTP).
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 import smtplib
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, and_, func, or_, update
 
 from campaign.deliveries.kinds import KINDS
 from campaign.deliveries.models import Delivery
 from campaign.email import Transport, envelope_sender, open_transport
-from campaign.extensions import db, rows_affected
+from campaign.extensions import db
 from campaign.supporters.models import Supporter
 from campaign.supporters.services import is_suppressed, suppress
-from campaign.timeutil import utcnow
+from campaign.timeutil import as_utc, utcnow
 from campaign.tokens import make_token
 
 log = logging.getLogger(__name__)
-STALE_CLAIM = timedelta(minutes=10)
 
 
 @dataclass
@@ -37,38 +45,91 @@ class SendReport:
     skipped: int = 0
 
 
-def claim_batch(limit: int) -> list[int]:
-    """Atomically move up to `limit` due rows from queued to sending; return their ids."""
-    now = utcnow()
-    due = (
-        db.select(Delivery.id)
-        .where(Delivery.status == "queued", Delivery.next_attempt_at <= now)
-        .order_by(Delivery.id)
-        .limit(limit)
-    )
-    if db.session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    ids = list(
-        db.session.scalars(
-            update(Delivery)
-            .where(Delivery.id.in_(due.scalar_subquery()), Delivery.status == "queued")
-            .values(status="sending", claimed_at=now)
-            .returning(Delivery.id)
+def _lease() -> timedelta:
+    return timedelta(seconds=float(current_app.config["MAIL_CLAIM_LEASE_SECONDS"]))
+
+
+@dataclass
+class Claim:
+    """Rows leased to this worker: theirs while the lease is renewed in time."""
+
+    token: str
+    ids: list[int]
+    renewed: float  # time.monotonic() when the lease was last taken or renewed
+
+    def keep(self, ids: list[int]) -> None:
+        """Renew the lease of `ids` once a third of it has passed. A row another worker
+        has taken meanwhile keeps its new owner's token and is not renewed."""
+        if time.monotonic() - self.renewed < _lease().total_seconds() / 3:
+            return
+        self.renewed = time.monotonic()
+        db.session.execute(update(Delivery).where(*self._mine(ids)).values(claimed_at=utcnow()))
+        db.session.commit()
+
+    def _mine(self, ids: list[int]) -> tuple[ColumnElement[bool], ...]:
+        return (
+            Delivery.id.in_(ids),
+            Delivery.status == "sending",
+            Delivery.claim_token == self.token,
         )
-    )
-    db.session.commit()
-    return sorted(ids)
+
+    def holds(self, delivery: Delivery) -> bool:
+        return delivery.status == "sending" and delivery.claim_token == self.token
+
+    def give_back(self, ids: list[int]) -> None:
+        """Return unsent rows to the queue at once (the relay is unwell)."""
+        if not ids:
+            return
+        db.session.execute(
+            update(Delivery)
+            .where(*self._mine(ids))
+            .values(status="queued", claimed_at=None, claim_token=None)
+        )
+        db.session.commit()
 
 
-def requeue_stale_claims() -> int:
-    """Give back rows claimed by a worker that died before finishing them."""
-    result = db.session.execute(
-        update(Delivery)
-        .where(Delivery.status == "sending", Delivery.claimed_at < utcnow() - STALE_CLAIM)
-        .values(status="queued", claimed_at=None)
+def claim_batch(limit: int) -> Claim:
+    """Atomically lease up to `limit` rows to this worker: rows that are due, and rows
+    whose lease has lapsed (their worker died, or is stuck on the relay).
+
+    Two statements, not UPDATE … WHERE id IN (SELECT … LIMIT … FOR UPDATE SKIP LOCKED):
+    PostgreSQL may run such a subquery again for each row it updates, skipping the
+    rows it has just updated, and so claim the whole queue instead of one batch."""
+    now = utcnow()
+    claimable = or_(
+        and_(Delivery.status == "queued", Delivery.next_attempt_at <= now),
+        and_(Delivery.status == "sending", Delivery.claimed_at < now - _lease()),
     )
+    due = db.select(Delivery.id).where(claimable).order_by(Delivery.id).limit(limit)
+    if db.session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)  # held until the commit below
+    token = secrets.token_hex(16)
+    renewed = time.monotonic()
+    ids: list[int] = []
+    candidates = list(db.session.scalars(due))
+    if candidates:
+        # Claimable is checked again: on SQLite another worker may have come first.
+        ids = list(
+            db.session.scalars(
+                update(Delivery)
+                .where(Delivery.id.in_(candidates), claimable)
+                .values(status="sending", claimed_at=now, claim_token=token)
+                .returning(Delivery.id)
+            )
+        )
     db.session.commit()
-    return rows_affected(result)
+    return Claim(token=token, ids=sorted(ids), renewed=renewed)
+
+
+def seconds_until_a_claim_lapses() -> float | None:
+    """How long until the oldest held lease lapses (None: no row is claimed). The sweep
+    uses it to come back for the rows of a worker that died, as soon as they are free."""
+    oldest = db.session.scalar(
+        db.select(func.min(Delivery.claimed_at)).where(Delivery.status == "sending")
+    )
+    if oldest is None:
+        return None
+    return max(0.0, (as_utc(oldest) + _lease() - utcnow()).total_seconds())
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -107,8 +168,11 @@ def send_one(delivery: Delivery, transport: Transport, report: SendReport) -> No
     supporter = db.session.get(Supporter, delivery.supporter_id) if delivery.supporter_id else None
     delivery.attempts += 1
     try:
-        suppressed = supporter is not None and is_suppressed(supporter, stream=delivery.stream)
-        outgoing = None if suppressed or kind is None else kind.render(delivery)
+        # Not flushed until the outcome is known: no write, and so no SQLite lock that
+        # would stop sign-ups, is held while the relay takes its time.
+        with db.session.no_autoflush:
+            suppressed = supporter is not None and is_suppressed(supporter, stream=delivery.stream)
+            outgoing = None if suppressed or kind is None else kind.render(delivery)
     except Exception as exc:  # a message that cannot be built must not block the queue
         log.warning("Delivery %s could not be built: %s", delivery.id, type(exc).__name__)
         _fail(delivery, f"could not build the message: {type(exc).__name__}", report)
@@ -157,30 +221,23 @@ def send_due(*, max_batches: int = 100) -> SendReport:
     batch_size = int(current_app.config["MAIL_BATCH_SIZE"])
     try:
         for _ in range(max_batches):
-            ids = claim_batch(batch_size)
-            if not ids:
+            claim = claim_batch(batch_size)
+            if not claim.ids:
                 break
-            for index, delivery_id in enumerate(ids):
+            for index, delivery_id in enumerate(claim.ids):
+                claim.keep(claim.ids[index:])
                 delivery = db.session.get(Delivery, delivery_id)
-                if delivery is None or delivery.status != "sending":
-                    continue
+                if delivery is None or not claim.holds(delivery):
+                    continue  # done meanwhile, or taken over after this worker was too slow
                 try:
                     send_one(delivery, transport, report)
                 except (smtplib.SMTPException, OSError):
                     # The relay is unwell: give the rest of this batch back and stop.
-                    _release(ids[index + 1 :])
-                    log.warning("Mail relay error; %d deliveries wait for retry", len(ids) - index)
+                    claim.give_back(claim.ids[index + 1 :])
+                    log.warning(
+                        "Mail relay error; %d deliveries wait for retry", len(claim.ids) - index
+                    )
                     return report
     finally:
         transport.close()
     return report
-
-
-def _release(ids: list[int]) -> None:
-    if ids:
-        db.session.execute(
-            update(Delivery)
-            .where(Delivery.id.in_(ids), Delivery.status == "sending")
-            .values(status="queued", claimed_at=None)
-        )
-        db.session.commit()

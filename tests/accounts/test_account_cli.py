@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from campaign.accounts.models import User
 from campaign.audit import AuditLog
 from campaign.extensions import db
@@ -58,3 +60,41 @@ def test_create_admin_refuses_weak_passwords_and_duplicates(app, make_user):
     assert twice.exit_code == 1
     assert "already an account" in twice.output
     assert db.session.scalar(db.select(User).filter_by(email="a@example.org")) is None
+
+
+def test_create_admin_asks_again_for_an_address_or_name_that_cannot_work(app):
+    result = app.test_cli_runner().invoke(
+        args=["accounts", "create-admin"],
+        input=f"not an email\n   \nada@example.org\n   \nAda Lovelace\n{PASSWORD}\n{PASSWORD}\n",
+    )
+    assert result.exit_code == 0, result.output
+    # The same words as the sign-in form, and a second chance instead of a dead account.
+    assert "Enter an email address like name@example.org." in result.output
+    assert "Enter an email address." in result.output
+    assert "Enter a name." in result.output
+    user = db.session.scalar(db.select(User))
+    assert (user.email, user.name) == ("ada@example.org", "Ada Lovelace")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("FRONTLINE_ADMIN_EMAIL", "not an email", "Enter an email address like name@example.org."),
+        ("FRONTLINE_ADMIN_EMAIL", "   ", "Enter an email address."),
+        ("FRONTLINE_ADMIN_EMAIL", "ops@example.org\nx", "Remove line breaks"),
+        ("FRONTLINE_ADMIN_NAME", "   ", "Enter a name."),
+        ("FRONTLINE_ADMIN_NAME", "x" * 101, "Use 100 characters or fewer."),
+    ],
+)
+def test_create_admin_refuses_bad_details_from_the_environment(app, variable, value, message):
+    env = {
+        "FRONTLINE_ADMIN_EMAIL": "ops@example.org",
+        "FRONTLINE_ADMIN_NAME": "Ops",
+        "FRONTLINE_ADMIN_PASSWORD": PASSWORD,
+        variable: value,
+    }
+    result = app.test_cli_runner().invoke(args=["accounts", "create-admin"], env=env)
+    assert result.exit_code != 0
+    assert variable in result.output and message in result.output
+    assert "Admin account created" not in result.output
+    assert db.session.scalar(db.select(User)) is None

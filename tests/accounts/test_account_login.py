@@ -4,7 +4,12 @@ throttling without lock-out; sessions that end (SEC-08, 10, 11, 12, 13)."""
 from __future__ import annotations
 
 import re
+import time
+from types import SimpleNamespace
 
+import limits.storage.memory
+import limits.strategies
+import pytest
 from argon2 import PasswordHasher
 
 from campaign.accounts.models import AccountSession, User
@@ -184,3 +189,60 @@ def test_reauthentication_returns_only_to_this_site(client, make_user, sign_in, 
         assert done.status_code == 303, target
         home = "/accounts/settings/"
         assert done.headers["Location"] == (home if expected == "/admin/" else expected), target
+
+
+# Port 1: nothing listens there, so every call to the rate-limit storage fails at once.
+REDIS_DOWN = {
+    "REDIS_URL": "redis://127.0.0.1:1/0",
+    "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0",
+}
+STORAGE = pytest.mark.parametrize("storage", [{}, REDIS_DOWN], ids=["storage-up", "redis-down"])
+
+
+def checked_passwords() -> int:
+    """Passwords that were really checked: each check writes a login.failed audit row,
+    a throttled attempt writes none."""
+    return audit_actions().count("login.failed")
+
+
+@STORAGE
+def test_throttling_holds_with_the_rate_limit_storage_down(make_app, make_user, storage):
+    user = make_user()
+    app = make_app(**storage)
+    client = app.test_client()
+
+    def attempt(email, password):
+        return post_form(client, "/accounts/login", {"email": email, "password": password})
+
+    answers = [attempt(user.email, "wrong").status_code for _ in range(12)]
+    assert answers == [200] * 5 + [429] * 7
+    assert checked_passwords() == 5
+    assert attempt(user.email, PASSWORD).status_code == 429  # resting: not even checked
+    # An unknown address gets exactly the same answers (SEC-12).
+    ghost = [attempt("ghost@example.org", "wrong").status_code for _ in range(12)]
+    assert ghost == answers
+    assert checked_passwords() == 10
+
+    # Not a permanent lock-out: once the window has passed, the right password works.
+    later = SimpleNamespace(time=lambda: time.time() + 16 * 60)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(limits.storage.memory, "time", later)
+        patch.setattr(limits.strategies, "time", later)
+        response = attempt(user.email, PASSWORD)
+    assert response.headers["Location"] == "/accounts/login/code"
+
+
+@STORAGE
+def test_throttling_per_network_holds_with_the_rate_limit_storage_down(make_app, storage):
+    app = make_app(LOGIN_RATE_LIMIT_PER_IP="4 per 15 minutes", **storage)
+    with app.app_context():
+        client = app.test_client()
+        answers = [
+            post_form(client, "/accounts/login", {"email": f"a{n}@example.org", "password": "x"})
+            for n in range(6)
+        ]
+        assert [response.status_code for response in answers] == [200] * 4 + [429] * 2
+        other = app.test_client()
+        other.environ_base["REMOTE_ADDR"] = "192.0.2.7"
+        form = {"email": "b@example.org", "password": "x"}
+        assert post_form(other, "/accounts/login", form).status_code == 200

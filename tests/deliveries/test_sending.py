@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 from campaign.deliveries.models import Delivery
-from campaign.deliveries.sending import requeue_stale_claims, send_due
+from campaign.deliveries.sending import claim_batch, send_due
+from campaign.deliveries.tasks import send_deliveries, sweep_deliveries
 from campaign.extensions import db
+from campaign.jobs import huey
 from campaign.supporters.models import Suppression
 from campaign.timeutil import utcnow
 from tests.conftest import free_port, hidden_inputs
@@ -76,18 +79,50 @@ def test_refused_recipient_is_bounced_and_suppressed(app, make_pledge, sign_data
     assert smtp.messages == []
 
 
-def test_a_crashed_workers_claims_go_back_to_the_queue(app, make_pledge, make_signature, smtp):
+def test_a_crashed_workers_claims_go_back_to_the_queue_when_its_lease_lapses(
+    app, make_signature, smtp
+):
     signature = make_signature(confirmed=False)
     [delivery] = deliveries()
     smtp.reset()
-    # Simulate a worker that claimed the row and died before sending it.
-    delivery.status = "sending"
-    delivery.claimed_at = utcnow() - timedelta(hours=1)
+    # Simulate a worker that claimed the row moments ago and is still working on it.
+    delivery.status, delivery.claim_token = "sending", "another-worker"
+    delivery.claimed_at = utcnow() - timedelta(seconds=20)
     db.session.commit()
-    assert send_due().sent == 0  # claimed rows are not someone else's to send
-    assert requeue_stale_claims() == 1
+    assert send_due().sent == 0  # a live claim is not someone else's to send
+    # It stopped renewing its 30-second lease: the worker died, and the row is free.
+    delivery.claimed_at = utcnow() - timedelta(seconds=31)
+    db.session.commit()
     assert send_due().sent == 1
     assert len(smtp.to(signature.supporter.email)) == 1
+    assert [d.status for d in deliveries()] == ["sent"]
+
+
+def test_a_worker_claims_one_batch_not_the_whole_queue(make_app, make_signature):
+    # PostgreSQL once ran the claiming subquery again for every row it updated and so
+    # handed one worker all 12 rows: all of them stuck if that worker died.
+    with make_app(MAIL_BATCH_SIZE=5).app_context():
+        for n in range(12):
+            make_signature(f"s{n}@example.org", confirmed=False)
+        first, second = claim_batch(5), claim_batch(5)
+        assert (len(first.ids), len(second.ids)) == (5, 5)
+        assert not set(first.ids) & set(second.ids)
+        assert Counter(d.status for d in deliveries()) == {"sending": 10, "queued": 2}
+
+
+def test_the_sweep_comes_back_when_a_claim_lapses(app, make_signature, smtp):
+    make_signature(confirmed=False)
+    [delivery] = deliveries()
+    delivery.status, delivery.claim_token = "sending", "a-worker-that-died"
+    delivery.claimed_at = utcnow() - timedelta(seconds=20)
+    db.session.commit()
+    huey.flush()
+    sweep_deliveries.call_local()
+    # Not the next sweep a minute from now: a send when the lease lapses, in 10 s.
+    [scheduled] = huey.scheduled()
+    assert scheduled.name == send_deliveries.name
+    assert 9 <= (scheduled.eta - datetime.now(UTC).replace(tzinfo=None)).total_seconds() <= 12
+    assert smtp.messages == []
 
 
 def test_every_message_meets_the_email_rules(app, make_pledge, sign_data, smtp):
