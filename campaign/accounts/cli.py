@@ -9,7 +9,6 @@ from click.core import ParameterSource
 from flask.cli import AppGroup
 from werkzeug.datastructures import MultiDict
 from wtforms import Form
-from wtforms.validators import DataRequired
 
 from campaign.accounts import services
 from campaign.email import site_url
@@ -39,8 +38,7 @@ def checked(name: str) -> Callable[[click.Context, click.Parameter, str | None],
             return None
         form = AdminDetails(MultiDict({name: value}))
         field = form[name]
-        # The fields trim what was typed; DataRequired then refuses what was only spaces.
-        if not field.validate(form, extra_validators=[DataRequired(REQUIRED[name])]):
+        if not field.validate(form):  # trimmed first: only spaces is as empty as nothing
             from_environment = ctx.get_parameter_source(name) == ParameterSource.ENVIRONMENT
             hint = repr(param.envvar) if from_environment else None
             raise click.BadParameter(field.errors[0], ctx=ctx, param=param, param_hint=hint)

@@ -10,6 +10,7 @@ from campaign.deliveries.sending import claim_batch, send_due
 from campaign.deliveries.tasks import send_deliveries, sweep_deliveries
 from campaign.extensions import db
 from campaign.jobs import huey
+from campaign.pledges.models import Signature
 from campaign.supporters.models import Suppression
 from campaign.timeutil import utcnow
 from tests.conftest import free_port, hidden_inputs
@@ -74,6 +75,9 @@ def test_refused_recipient_is_bounced_and_suppressed(app, make_pledge, sign_data
     assert "No such user" in delivery.last_error
     assert db.session.scalars(db.select(Suppression)).one().reason == "bounced"
     # Later mail to the address is skipped at send time, not attempted.
+    for signature in db.session.scalars(db.select(Signature)):  # signed a while ago
+        signature.created_at -= timedelta(minutes=5)
+    db.session.commit()
     sign(app, pledge, sign_data)
     assert [d.status for d in deliveries()] == ["bounced", "skipped"]
     assert smtp.messages == []
