@@ -18,14 +18,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from werkzeug.serving import make_server
 
 from campaign import create_app
+from campaign.accounts.models import User
+from campaign.accounts.passwords import hash_password
 from campaign.demo.cli import load_demo_content
 from campaign.extensions import db
+from campaign.timeutil import utcnow
 from tests.conftest import ROOT, SMTPRecorder, base_config, service_unavailable
 
 HERE = Path(__file__).resolve().parent
@@ -363,3 +367,38 @@ OVERFLOWING = """() => {
     return out.length ? out.slice(0, 6) : ["(the page, by "
         + (document.documentElement.scrollWidth - width) + "px)"];
 }"""
+
+
+# --- organisers and admins ------------------------------------------------------------
+
+ACCOUNT_PASSWORD = "the quiet heron waits beside the canal lock"
+
+
+def make_account(live: LiveServer, email: str, *, role: str, name: str = "") -> str:
+    """An account with its authenticator already set up; returns the authenticator's
+    secret, for sign_in_as to compute codes from (as the person's phone would)."""
+    secret = pyotp.random_base32()
+    with live.app.app_context():
+        db.session.add(
+            User(
+                email=email,
+                name=name or email.partition("@")[0].title(),
+                role=role,
+                password_hash=hash_password(ACCOUNT_PASSWORD),
+                totp_secret=secret,
+                enrolled_at=utcnow(),
+            )
+        )
+        db.session.commit()
+    return secret
+
+
+def sign_in_as(page: Page, live: LiveServer, email: str, secret: str) -> None:
+    """Sign in through the two real forms (password, then the authenticator's code)."""
+    page.goto(live("/accounts/login"))
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(ACCOUNT_PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(secret).now())
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
