@@ -18,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from campaign.accounts.roles import ROLE_NAMES, ROLES
+from campaign.accounts.roles import OFFERED_ROLES, ROLE_NAMES, ROLES
 from campaign.admin.queries import STATUSES
 from campaign.forms import email_field, no_control_characters, strip, text_field
 
@@ -213,17 +213,25 @@ class ExportForm(FlaskForm):
     sector = SelectField("Sector", coerce=optional_int, validate_choice=False)
 
 
+def role_choices(current: str | None = None) -> list[tuple[str, str]]:
+    """The roles an admin may give, highest first; and `current`, the role the account
+    has now, even if no longer offered, so its page doesn't show another role as its own."""
+    return [
+        (role, ROLE_NAMES[role])
+        for role in reversed(ROLES)
+        if role in OFFERED_ROLES or role == current
+    ]
+
+
 class InviteForm(FlaskForm):
     email = email_field("Their email address")
-    role = SelectField(
-        "Role",
-        choices=[(role, ROLE_NAMES[role]) for role in reversed(ROLES)],
-        default="organiser",
-    )
+    role = SelectField("Role", choices=role_choices(), default="organiser")
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=[(role, ROLE_NAMES[role]) for role in reversed(ROLES)])
+    """The view sets the choices: role_choices(the account's role)."""
+
+    role = SelectField("Role", choices=role_choices())
 
 
 class ActiveForm(FlaskForm):

@@ -303,6 +303,7 @@ def test_every_admin_page_fits_a_phone_and_shows_keyboard_focus(
     check = Checker(live_server, folder="admin-phone-html")
     admin_secret = make_account(live_server, "ada@example.org", role="admin")
     make_account(live_server, "nadia.rahman-okonkwo@example.org", role="organiser")
+    coordinator_secret = make_account(live_server, "cai@example.org", role="coordinator")
     ids = seed_admin_data(live_server, "nadia.rahman-okonkwo@example.org")
     wide: dict[str, list[str]] = {}
     unfocused: dict[str, list[str]] = {}
@@ -336,6 +337,16 @@ def test_every_admin_page_fits_a_phone_and_shows_keyboard_focus(
     admin.get_by_role("button", name="Continue").click()
     expect(admin.get_by_role("heading", level=1)).to_have_text("Count 3 flagged signatures?")
     look(admin, "review-confirm")
+
+    coordinator = new_context().new_page()
+    sign_in_as(coordinator, live_server, "cai@example.org", coordinator_secret)
+    expect(coordinator.get_by_role("heading", level=1)).to_have_text("Your account")
+    look(coordinator, "coordinator-settings")
+    coordinator.goto(live_server("/admin/"))
+    expect(coordinator.get_by_role("heading", level=1)).to_have_text(
+        "Nothing here for your account yet"
+    )
+    look(coordinator, "coordinator-refused")
 
     assert wide == {}
     assert {name: found for name, found in unfocused.items() if found} == {}
