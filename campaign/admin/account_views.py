@@ -13,7 +13,7 @@ from campaign.accounts.forms import ButtonForm
 from campaign.accounts.models import Invitation, User
 from campaign.accounts.roles import ADMIN, ROLE_NAMES
 from campaign.admin.blueprint import allow, bp, get_or_404
-from campaign.admin.forms import ActiveForm, InviteForm, RoleForm
+from campaign.admin.forms import ActiveForm, InviteForm, RoleForm, role_choices
 from campaign.deliveries.tasks import wake_sender
 from campaign.extensions import db
 
@@ -71,6 +71,7 @@ def revoke_invitation(invitation_id: int) -> Response:
 def account(user_id: int) -> Response | tuple[str, int]:
     user: User = get_or_404(User, user_id)
     form = RoleForm(obj=user)
+    form.role.choices = role_choices(user.role)
     if form.validate_on_submit():
         try:
             services.change_role(actor=current_user, user=user, role=form.role.data)

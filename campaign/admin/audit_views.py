@@ -9,7 +9,7 @@ from campaign.accounts.roles import ADMIN
 from campaign.admin.blueprint import allow, bp
 from campaign.admin.forms import AuditFilterForm, page_number, valid_data
 from campaign.admin.queries import day_bounds
-from campaign.audit import queries
+from campaign.audit import actions, queries
 from campaign.extensions import db
 
 PER_PAGE = 100
@@ -21,13 +21,15 @@ def audit() -> tuple[str, int]:
     form = AuditFilterForm(request.args)
     users = db.session.scalars(db.select(User).order_by(User.email))
     form.actor.choices = [("", "Anyone")] + [(u.id, u.email) for u in users]
-    form.action.choices = [("", "Any action")] + [(a, a) for a in queries.actions()]
+    form.action.choices = [("", "Any action")] + [
+        (a, actions.action_words(a)) for a in queries.actions()
+    ]
     form.validate()  # shows what can't be read; the filter leaves it out
     since, before = day_bounds(valid_data(form.date_from), valid_data(form.date_to))
     spec = queries.AuditFilter(
         actor_id=valid_data(form.actor),
         action=valid_data(form.action) or "",
-        target=valid_data(form.target) or "",
+        target=actions.target_code(valid_data(form.target) or ""),
         since=since,
         before=before,
     )
@@ -36,7 +38,7 @@ def audit() -> tuple[str, int]:
     return render_template(
         "admin/audit.html",
         form=form,
-        entries=entries,
+        entries=[(entry, actions.describe(entry)) for entry in entries],
         page=page,
         more=more,
         args={k: v for k, v in request.args.items() if k != "page"},

@@ -2,8 +2,8 @@
 
 Every admin view declares the lowest role that may use it with `@allow(role)`. The guard
 runs before every admin request: anonymous visitors are sent to sign in; a signed-in
-account whose role is too low, or a view that declared no role at all, gets 403. So a
-view someone forgets to mark is closed, not open.
+account whose role is too low, or a view that declared no role at all, gets 403 (with a
+page saying why). So a view someone forgets to mark is closed, not open.
 """
 
 from __future__ import annotations
@@ -11,12 +11,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from campaign.accounts import sessions
-from campaign.accounts.roles import has_role
+from campaign.accounts.roles import ORGANISER, has_role
 from campaign.extensions import db
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -51,6 +62,15 @@ def required_role(endpoint: str) -> str | None:
     return getattr(view, "min_role", None)
 
 
+def refused(needed: str | None) -> Response:
+    """403, with a page that says why: a group coordinator, that there is nothing for the
+    role to do until local groups exist; an organiser, that the page is for admins."""
+    html = render_template(
+        "admin/refused.html", needed=needed, has_admin_area=has_role(current_user, ORGANISER)
+    )
+    return make_response(html, 403)
+
+
 @bp.before_request
 def guard() -> Response | None:
     if not current_user.is_authenticated:
@@ -61,7 +81,7 @@ def guard() -> Response | None:
         return redirect(url_for("accounts.login", next=next_url))
     role = required_role(request.endpoint or "")
     if role is None or not has_role(current_user, role):
-        abort(403)
+        return refused(role)
     if sessions.touch(current_user):
         db.session.commit()
     return None

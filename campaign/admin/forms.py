@@ -18,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from campaign.accounts.roles import ROLE_NAMES, ROLES
+from campaign.accounts.roles import OFFERED_ROLES, ROLE_NAMES, ROLES
 from campaign.admin.queries import STATUSES
 from campaign.forms import email_field, no_control_characters, strip, text_field
 
@@ -59,11 +59,39 @@ def valid_data(field: Field) -> Any:
     return None if field.errors else field.data
 
 
-def position_field() -> IntegerField:
-    return IntegerField(
+# The most signatures a pledge may aim for: more people than work in the UK's public
+# sector several times over, and far inside the integer column that holds it (INT_MAX).
+TARGET_MAX = 100_000_000
+POSITION_MAX = 10_000
+
+
+class WholeNumberField(IntegerField):
+    """A whole number as a person types it: "12,345" and "12 345" are 12345. Anything
+    that isn't a whole number is left empty for the range validator, so the person reads
+    one message that names the allowed range, not WTForms' "Not a valid integer value."
+    as well."""
+
+    data: Any  # an int once validated, as WTForms' IntegerField has it
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        text = re.sub(r"[\s,]", "", str(valuelist[0]))
+        try:  # int() also refuses more than 4,300 digits
+            self.data = int(text) if re.fullmatch(r"[+-]?[0-9]+", text) else None
+        except ValueError:
+            self.data = None
+
+
+def whole_number_range(low: int, high: int) -> NumberRange:
+    return NumberRange(min=low, max=high, message=f"Enter a whole number from {low:,} to {high:,}.")
+
+
+def position_field() -> WholeNumberField:
+    return WholeNumberField(
         "Position",
         default=0,
-        validators=[Optional(), NumberRange(min=0, max=10_000)],
+        validators=[Optional(), whole_number_range(0, POSITION_MAX)],
         description="Lower numbers are listed first.",
     )
 
@@ -106,12 +134,9 @@ class PledgeForm(FlaskForm):
         "version; everyone who signed keeps the version they signed. Separate paragraphs "
         "with a blank line.",
     )
-    target = IntegerField(
+    target = WholeNumberField(
         "Target",
-        validators=[
-            InputRequired("Enter a target."),
-            NumberRange(min=1, max=100_000_000, message="Enter a whole number of 1 or more."),
-        ],
+        validators=[InputRequired("Enter a target."), whole_number_range(1, TARGET_MAX)],
         description="The number of signatures to aim for, shown on the public page.",
     )
     is_open = BooleanField("Open for signatures")
@@ -188,17 +213,25 @@ class ExportForm(FlaskForm):
     sector = SelectField("Sector", coerce=optional_int, validate_choice=False)
 
 
+def role_choices(current: str | None = None) -> list[tuple[str, str]]:
+    """The roles an admin may give, highest first; and `current`, the role the account
+    has now, even if no longer offered, so its page doesn't show another role as its own."""
+    return [
+        (role, ROLE_NAMES[role])
+        for role in reversed(ROLES)
+        if role in OFFERED_ROLES or role == current
+    ]
+
+
 class InviteForm(FlaskForm):
     email = email_field("Their email address")
-    role = SelectField(
-        "Role",
-        choices=[(role, ROLE_NAMES[role]) for role in reversed(ROLES)],
-        default="organiser",
-    )
+    role = SelectField("Role", choices=role_choices(), default="organiser")
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=[(role, ROLE_NAMES[role]) for role in reversed(ROLES)])
+    """The view sets the choices: role_choices(the account's role)."""
+
+    role = SelectField("Role", choices=role_choices())
 
 
 class ActiveForm(FlaskForm):
@@ -215,6 +248,8 @@ class AuditFilterForm(FlaskForm):
         validate_choice=False,  # an action no one has done yet is a filter that matches none
         validators=[Length(max=60, message="Choose an action."), no_control_characters],
     )
-    target = text_field("Object", 80, description="For example pledge:3 or user:2.")
+    target = text_field(
+        "Object", 80, description="As the log shows it: for example Pledge 3 or Account 2."
+    )
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("Until", validators=[Optional()])

@@ -82,6 +82,7 @@ def signatures() -> tuple[str, int]:
         page=page,
         pages=pages,
         area_name=area_name,
+        flag_reason_words=moderation.flag_reason_words,
         args={k: v for k, v in request.args.items() if k != "page"},
     )
     # Only now: a commit expires the rows, and the page would then reload each one.

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 from campaign.accounts import totp
 from campaign.accounts.models import Invitation, RecoveryCode, User
 from campaign.audit import AuditLog
 from campaign.extensions import db
-from tests.accounts.conftest import PASSWORD, post_form
+from tests.accounts.conftest import PASSWORD, page_text, post_form
 
 
 def test_accounts_list_shows_roles_status_and_last_sign_in(client, make_user, sign_in):
@@ -165,3 +166,78 @@ def test_admins_reset_their_own_authenticator_in_their_settings(client, make_use
     assert client.get("/admin/").status_code == 200
     db.session.expire_all()
     assert db.session.get(User, admin.id).totp_secret is not None
+
+
+def _role_options(page):
+    """The choices of the Role select, as (value, label)."""
+    select = re.search(r'<select[^>]*name="role".*?</select>', page, re.S).group(0)
+    return re.findall(r'<option[^>]*value="([^"]+)"[^>]*>([^<]+)</option>', select)
+
+
+def test_coordinators_are_not_offered_until_local_groups_exist(client, make_user, sign_in):
+    """A coordinator account could do nothing yet: an admin can't invite one, nor make
+    one, and a request for one by hand is refused."""
+    admin = make_user("ada@example.org", role="admin")
+    organiser = make_user("olu@example.org")
+    sign_in(admin)
+    accounts = page_text(client, "/admin/accounts")
+    assert _role_options(accounts) == [("admin", "Admin"), ("organiser", "Organiser")]
+    assert "coordinator" not in accounts.lower()
+    refused = post_form(
+        client,
+        "/admin/accounts",
+        {"email": "new@example.org", "role": "coordinator"},
+        action="/admin/accounts/invite",
+    )
+    assert refused.status_code == 422
+    assert db.session.scalar(db.select(Invitation)) is None
+
+    own_page = page_text(client, f"/admin/accounts/{organiser.id}")
+    assert _role_options(own_page) == [("admin", "Admin"), ("organiser", "Organiser")]
+    post_form(client, f"/admin/accounts/{organiser.id}", {"role": "coordinator"})
+    db.session.expire_all()
+    assert db.session.get(User, organiser.id).role == "organiser"
+
+
+def test_an_existing_coordinator_keeps_the_role_and_can_be_moved_up(client, make_user, sign_in):
+    sign_in(make_user("ada@example.org", role="admin"))
+    coordinator = make_user("cai@example.org", role="coordinator")
+    page = page_text(client, f"/admin/accounts/{coordinator.id}")
+    assert _role_options(page) == [
+        ("admin", "Admin"),
+        ("organiser", "Organiser"),
+        ("coordinator", "Group coordinator"),
+    ]
+    assert re.search(r'<option selected value="coordinator">', page)  # shown as theirs
+    post_form(client, f"/admin/accounts/{coordinator.id}", {"role": "organiser"})
+    db.session.expire_all()
+    assert db.session.get(User, coordinator.id).role == "organiser"
+
+
+def test_a_coordinator_who_signs_in_is_told_what_the_role_is_for(client, make_user, sign_in):
+    coordinator = make_user("cai@example.org", role="coordinator")
+    landed = sign_in(coordinator).headers["Location"]
+    assert landed == "/accounts/settings/"
+    settings = page_text(client, landed)
+    assert "What a group coordinator does" in settings
+    assert "Local groups are not part of this site yet" in settings
+
+    for url in ("/admin/", "/admin/signatures", "/admin/accounts"):
+        refused = client.get(url)
+        assert refused.status_code == 403  # still default-deny
+        page = refused.get_data(as_text=True)
+        assert "<h1>Nothing here for your account yet</h1>" in page
+        assert "Your account is a group coordinator account" in page
+        assert "Local groups are not part of this site yet" in page
+        assert "Forbidden" not in page
+        assert 'href="/accounts/settings/"' in page
+
+
+def test_an_organiser_on_an_admins_page_is_told_whom_to_ask(client, make_user, sign_in):
+    sign_in(make_user("olu@example.org"))
+    refused = client.get("/admin/accounts")
+    assert refused.status_code == 403
+    page = refused.get_data(as_text=True)
+    assert "<h1>Only admins can use this page</h1>" in page
+    assert "Your account is an organiser account" in page
+    assert "Forbidden" not in page

@@ -13,6 +13,7 @@ from campaign.extensions import db
 from campaign.pledges.models import Pledge, PledgeWording, Sector
 from campaign.supporters.models import ConsentRecord
 from tests.accounts.conftest import post_form
+from tests.admin.conftest import HUGE
 
 
 def pledge_fields(pledge, **changes):
@@ -72,6 +73,26 @@ def test_invalid_target_is_refused(client, make_pledge, make_user, sign_in):
         assert response.status_code == 422, target
         assert "There is a problem" in response.get_data(as_text=True)
     assert db.session.get(Pledge, pledge.id).target == 100
+
+
+def test_a_target_too_big_names_the_largest_allowed(client, make_pledge, make_user, sign_in):
+    """Twenty nines fit no integer column: the organiser is told the real limit, once,
+    and the limit itself is accepted and stored, on SQLite and PostgreSQL alike."""
+    pledge = make_pledge(target=100)
+    sign_in(make_user())
+    url = f"/admin/pledges/{pledge.id}"
+    for target in (HUGE, "100000001", "lots", "0"):
+        response = post_form(client, url, pledge_fields(pledge, target=target))
+        assert response.status_code == 422, target
+        errors = re.findall(r'class="field-error"[^>]*>(.*?)</p>', response.get_data(as_text=True))
+        assert [re.sub(r"<[^>]+>", "", e).strip() for e in errors] == [
+            "Error: Enter a whole number from 1 to 100,000,000."
+        ], target
+    assert db.session.get(Pledge, pledge.id).target == 100
+    response = post_form(client, url, pledge_fields(pledge, target="100,000,000"))
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Pledge, pledge.id).target == 100_000_000
 
 
 def test_new_wording_is_a_new_version_and_signers_keep_theirs(

@@ -6,8 +6,10 @@ import json
 import re
 from datetime import timedelta
 
+from campaign.admin import moderation
 from campaign.audit import AuditLog
 from campaign.extensions import db
+from campaign.pledges import bots
 from campaign.pledges.models import Signature
 from campaign.supporters.models import Supporter
 from campaign.timeutil import utcnow
@@ -285,3 +287,35 @@ def test_the_cost_of_the_list_and_of_counting_does_not_grow_with_the_rows(
     assert cost_of_counting() == counting_few
     assert public_total(client) == 10
     assert [p["count"] for p in client.get("/api/v1/counts").get_json()["pledges"]] == [5, 5]
+
+
+def test_flagged_sign_ups_say_why_in_words(client, make_signature, make_user, sign_in):
+    make_signature("a@example.org", name="Ann Network", flag_reason="rate-limit-ip")
+    make_signature("b@nhs.net", name="Bea Domain", flag_reason="rate-limit-domain")
+    sign_in(make_user())
+    page = page_text(client, "/admin/signatures?status=flagged")
+    closed = re.sub(r"<details.*?</details>", "", page, flags=re.S)  # as first seen
+    assert "Flagged: many sign-ups from one network" in closed
+    assert "Flagged: many sign-ups from one email domain" in closed
+    assert "rate-limit" not in closed
+    # The stored code, one click away.
+    assert "<summary>As recorded</summary><code>flag_reason: rate-limit-ip</code>" in page
+    assert "<summary>As recorded</summary><code>flag_reason: rate-limit-domain</code>" in page
+
+
+def test_every_reason_signing_can_flag_has_words(app):
+    """The codes come from the sign-up rate limits: trip each one and read its words."""
+    app.config.update(SIGN_RATE_LIMIT_PER_IP="1 per hour", SIGN_RATE_LIMIT_PER_DOMAIN="1 per hour")
+    reasons = []
+    for address, email in [
+        ("192.0.2.1", "one@council.example"),
+        ("192.0.2.1", "two@council.example"),  # the same network again
+        ("192.0.2.2", "three@council.example"),  # another network, the same domain
+    ]:
+        with app.test_request_context(environ_base={"REMOTE_ADDR": address}):
+            reasons.append(bots.rate_limit_flag(email))
+    assert reasons == ["", "rate-limit-ip", "rate-limit-domain"]
+    assert {reason: moderation.flag_reason_words(reason) for reason in reasons[1:]} == {
+        "rate-limit-ip": "many sign-ups from one network",
+        "rate-limit-domain": "many sign-ups from one email domain",
+    }

@@ -23,11 +23,29 @@ import pyotp
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.conftest import ARTIFACTS, AXE_JS, VNU_JAR, LiveServer, require_tool
+from campaign.accounts.models import Invitation, User
+from campaign.audit import record
+from campaign.extensions import db
+from campaign.pledges import services
+from campaign.pledges.models import Pledge
+from tests.browser.conftest import (
+    ARTIFACTS,
+    AXE_JS,
+    DESKTOP,
+    OVERFLOWING,
+    VNU_JAR,
+    LiveServer,
+    focus_problems,
+    make_account,
+    require_tool,
+    sign_in_as,
+    tab_through,
+)
 from tests.conftest import service_unavailable
 
 pytestmark = pytest.mark.browser
 
+SCREENSHOTS = ARTIFACTS / "screenshots"
 AXE_PATH = "/__admin-test__/axe.min.js"  # answered by the browser context, not the app
 ADMIN = {
     "email": "ada@example.org",
@@ -44,9 +62,9 @@ ORGANISER = {
 class Checker:
     """Saves, screenshots and runs axe-core on each admin page it is shown."""
 
-    def __init__(self, live: LiveServer) -> None:
+    def __init__(self, live: LiveServer, folder: str = "admin-html") -> None:
         self.live = live
-        self.folder = ARTIFACTS / "admin-html"
+        self.folder = ARTIFACTS / folder
         shutil.rmtree(self.folder, ignore_errors=True)
         self.folder.mkdir(parents=True)
         (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
@@ -179,11 +197,12 @@ def test_admin_enrols_invites_organiser_who_edits_a_target(live_server, new_cont
     # The admin sees both of them in the audit log; and the other admin pages pass too.
     admin.get_by_role("link", name="Audit log").click()
     rows = admin.get_by_role("row")
-    expect(rows.filter(has_text="pledge.update").filter(has_text=ORGANISER["email"])).to_have_count(
-        1
-    )
-    expect(rows.filter(has_text="account.invite").filter(has_text=ADMIN["email"])).to_have_count(1)
-    expect(rows.filter(has_text="account.totp_enrolled")).to_have_count(2)
+    changed = rows.filter(has_text="Changed a pledge").filter(has_text=ORGANISER["email"])
+    expect(changed).to_have_count(1)
+    expect(changed).to_contain_text(re.compile(r"Target: [0-9,]+ → 12,345"))
+    invited = rows.filter(has_text="Invited someone to an account")
+    expect(invited.filter(has_text=ADMIN["email"])).to_have_count(1)
+    expect(rows.filter(has_text="Set up an authenticator")).to_have_count(2)
     check(admin, "audit")
     for name, label in (
         ("signatures", "Signatures"),
@@ -211,3 +230,126 @@ def test_admin_enrols_invites_organiser_who_edits_a_target(live_server, new_cont
     assert check.violations == {}, json.dumps(check.violations, indent=2)
     assert check.html_errors() == []
     assert re.search(r"Target: 12,345", public.content())
+
+
+# --- every admin page on a phone, and by keyboard --------------------------------------
+
+PHONES = (390, 360)  # an iPhone 12–15, and a small Android
+
+
+def admin_get_urls(live: LiveServer, ids: dict[str, int]) -> dict[str, str]:
+    """endpoint -> URL of every admin page (each GET rule in the URL map), so a page
+    added later is checked too; `ids` fills in each <int:name>."""
+    urls = {}
+    for rule in live.app.url_map.iter_rules():
+        if rule.endpoint.startswith("admin.") and "GET" in (rule.methods or ()):
+            urls[rule.endpoint] = re.sub(
+                r"<int:([a-z_]+)>", lambda m: str(ids[m.group(1)]), rule.rule
+            )
+    return urls
+
+
+def seed_admin_data(live: LiveServer, organiser_email: str) -> dict[str, int]:
+    """What makes admin pages wide in real use: flagged sign-ups with long names and
+    long email domains, audit entries with long details, a long invited address."""
+    with live.app.app_context():
+        pledges = db.session.scalars(db.select(Pledge).order_by(Pledge.id)).all()
+        for n, reason in enumerate(["rate-limit-ip", "rate-limit-domain", "rate-limit-ip"]):
+            services.sign(
+                pledge=pledges[n],
+                name=f"Oluwaseun Abernathy-Wolstenholme{n}",
+                email=f"o.abernathy{n}@a-very-long-hospital-trust-name.nhs.uk",
+                area_code="E09000033",
+                role="",
+                display="none",
+                wants_updates=False,
+                wants_alerts=False,
+                flag_reason=reason,
+            )
+        organiser = db.session.scalar(db.select(User).filter_by(email=organiser_email))
+        admin = db.session.scalar(db.select(User).filter_by(role="admin"))
+        invitation = Invitation(
+            email="communications.officer@royal-borough-of-kensington-and-chelsea.gov.uk",
+            role="organiser",
+            invited_by_id=admin.id,
+        )
+        db.session.add(invitation)
+        record(
+            actor=organiser,
+            action="signatures.view",
+            detail={"pledge_id": pledges[0].id, "area_code": "E09000033", "status": "flagged"},
+        )
+        record(
+            actor=organiser,
+            action="pledge.update",
+            target=f"pledge:{pledges[0].id}",
+            detail={"title": {"changed": True}, "target": {"from": 5000, "to": 12345}},
+        )
+        db.session.commit()
+        return {
+            "pledge_id": pledges[0].id,
+            "sector_id": pledges[0].sector_id,
+            "user_id": organiser.id,
+            "invitation_id": invitation.id,
+        }
+
+
+def test_every_admin_page_fits_a_phone_and_shows_keyboard_focus(
+    live_server: LiveServer, new_context: Callable[..., BrowserContext]
+) -> None:
+    """Signed in, every admin page fits a 390 and a 360 px wide screen without scrolling
+    sideways (a wide table scrolls in its own box), and Tab shows where focus is on each
+    element, with a ring of at least 3:1 against what it is drawn on (WCAG 1.4.11)."""
+    check = Checker(live_server, folder="admin-phone-html")
+    admin_secret = make_account(live_server, "ada@example.org", role="admin")
+    make_account(live_server, "nadia.rahman-okonkwo@example.org", role="organiser")
+    coordinator_secret = make_account(live_server, "cai@example.org", role="coordinator")
+    ids = seed_admin_data(live_server, "nadia.rahman-okonkwo@example.org")
+    wide: dict[str, list[str]] = {}
+    unfocused: dict[str, list[str]] = {}
+
+    def look(page: Page, name: str) -> None:
+        check(page, f"phone-{name}")
+        unfocused[name] = focus_problems(tab_through(page))
+        for width in PHONES:
+            page.set_viewport_size({"width": width, "height": 800})
+            scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
+            if scroll_width > width:
+                wide[f"{name} at {width}px"] = [f"{scroll_width}px", *page.evaluate(OVERFLOWING)]
+            if width == PHONES[0]:
+                page.screenshot(path=SCREENSHOTS / f"admin-{name}-390.png", full_page=True)
+        page.set_viewport_size(DESKTOP)
+        page.screenshot(path=SCREENSHOTS / f"admin-{name}-1280.png", full_page=True)
+
+    admin = new_context().new_page()
+    sign_in_as(admin, live_server, "ada@example.org", admin_secret)
+    urls = admin_get_urls(live_server, ids)
+    assert {"admin.dashboard", "admin.signatures", "admin.audit", "admin.accounts"} <= set(urls)
+    for endpoint, url in sorted(urls.items()):
+        response = admin.goto(live_server(url))
+        assert response is not None and response.status == 200, (url, response)
+        look(admin, endpoint.removeprefix("admin."))
+    admin.goto(live_server("/admin/signatures?status=flagged"))
+    look(admin, "signatures-flagged")
+    for box in admin.get_by_role("checkbox").all():
+        box.check()
+    admin.get_by_label("Count them: they were real people").check()
+    admin.get_by_role("button", name="Continue").click()
+    expect(admin.get_by_role("heading", level=1)).to_have_text("Count 3 flagged signatures?")
+    look(admin, "review-confirm")
+
+    coordinator = new_context().new_page()
+    sign_in_as(coordinator, live_server, "cai@example.org", coordinator_secret)
+    expect(coordinator.get_by_role("heading", level=1)).to_have_text("Your account")
+    look(coordinator, "coordinator-settings")
+    coordinator.goto(live_server("/admin/"))
+    expect(coordinator.get_by_role("heading", level=1)).to_have_text(
+        "Nothing here for your account yet"
+    )
+    look(coordinator, "coordinator-refused")
+
+    assert wide == {}
+    assert {name: found for name, found in unfocused.items() if found} == {}
+    require_tool(AXE_JS, "axe-core")
+    assert check.violations == {}, json.dumps(check.violations, indent=2)
+    assert check.html_errors() == []

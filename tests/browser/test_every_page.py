@@ -39,14 +39,18 @@ from tests.browser.conftest import (
     ARTIFACTS,
     AXE_JS,
     DESKTOP,
+    OVERFLOWING,
     PHONE,
     REQUIRE_SERVICES,
     VNU_JAR,
+    FocusStop,
     LiveServer,
     fill_sign_form,
+    focus_problems,
     require_tool,
     serving,
     serving_wsgi,
+    tab_through,
 )
 
 pytestmark = pytest.mark.browser
@@ -64,23 +68,6 @@ SEEDED = [
     ("hospitals", "S12000036", 2),  # Edinburgh
 ]
 
-# If the page scrolls sideways: the innermost elements, or text, sticking out on the right.
-OVERFLOWING = """() => {
-    const width = document.documentElement.clientWidth;
-    if (document.documentElement.scrollWidth <= width) return [];
-    const name = el => el.tagName.toLowerCase() + [...el.classList].map(c => "." + c).join("");
-    const out = [];
-    for (const el of document.body.querySelectorAll("*")) {
-        const sticksOut = el.getBoundingClientRect().right > width + 1;
-        const textSticksOut = el.scrollWidth > el.clientWidth + 1
-            && getComputedStyle(el).overflowX === "visible";
-        const child = [...el.children].some(c => c.getBoundingClientRect().right > width + 1);
-        if ((sticksOut || textSticksOut) && !child) out.push(name(el));
-    }
-    return out.length ? out.slice(0, 6) : ["(the page, by "
-        + (document.documentElement.scrollWidth - width) + "px)"];
-}"""
-
 
 @dataclass
 class Visit:
@@ -90,6 +77,7 @@ class Visit:
     html: bytes
     violations: list[dict[str, Any]]
     phone_overflow: list[str]  # what sticks out sideways at phone width
+    focus: list[FocusStop]  # each element Tab reaches, and how it shows focus
     console_errors: list[str] = field(default_factory=list)
 
 
@@ -173,6 +161,7 @@ class Tour:
                 html=html,
                 violations=self.axe(response),
                 phone_overflow=list(overflow),
+                focus=tab_through(page),
                 console_errors=self.errors[:],
             )
         )
@@ -208,9 +197,12 @@ class Tour:
 
 @pytest.fixture(scope="module")
 def tour(browser: Browser, live_config: Callable[..., dict[str, Any]]) -> Iterator[list[Visit]]:
-    for folder in (SCREENSHOTS, HTML):
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
+    shutil.rmtree(HTML, ignore_errors=True)
+    HTML.mkdir(parents=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SCREENSHOTS.glob("*.png"):  # this tour's; the admin tests' stay
+        if not old.name.startswith("admin-"):
+            old.unlink()
 
     with serving(live_config(MAIL_SERVER="", DEV_OUTBOX=True)) as live:
         seed_signatures(live)
@@ -295,6 +287,14 @@ def test_pages_fit_a_phone_screen(tour: list[Visit]) -> None:
     """Nothing makes a 360 px wide phone scroll sideways."""
     overflowing = {visit.name: visit.phone_overflow for visit in tour if visit.phone_overflow}
     assert overflowing == {}
+
+
+def test_keyboard_focus_is_visible_on_every_page(tour: list[Visit]) -> None:
+    """Tab shows where focus is on every element it reaches, with a ring of at least 3:1
+    against what it is drawn on (WCAG 1.4.11): the page, the header, cards, boxes."""
+    assert sum(len(visit.focus) for visit in tour) > 10 * len(tour)  # Tab really went round
+    problems = {visit.name: focus_problems(visit.focus) for visit in tour}
+    assert {name: found for name, found in problems.items() if found} == {}
 
 
 def test_pages_load_without_browser_errors(tour: list[Visit]) -> None:
