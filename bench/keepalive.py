@@ -53,57 +53,76 @@ def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
     return [answer]
 
 
+def request_bytes(method: str, host: str, path: str, *, form: str = "", cookie: str = "") -> bytes:
+    """An HTTP/1.1 request as it goes on the wire; a POST carries `form` (URL-encoded)."""
+    head = f"{method} {path} HTTP/1.1\r\nHost: {host}\r\n"
+    if cookie:
+        head += f"Cookie: {cookie}\r\n"
+    if method == "GET":
+        return f"{head}\r\n".encode()
+    body = form.encode()
+    head += "Content-Type: application/x-www-form-urlencoded\r\n"
+    return f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
+
+
+async def exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes, timeout: float
+) -> tuple[int, dict[str, str]]:
+    """Send `request` on an open connection and read the whole answer: its status and its
+    headers (names and values in lower case). Raises TimeoutError when no answer starts
+    within `timeout` seconds, OSError or IncompleteReadError when the connection is
+    closed or reset instead."""
+    writer.write(request)
+    status = await asyncio.wait_for(reader.readline(), timeout)
+    if not status:
+        raise ConnectionResetError("closed without an answer")
+    headers = {}
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip().lower()
+    await reader.readexactly(int(headers.get("content-length", "0")))
+    return int(status.split()[1]), headers
+
+
 async def _client(host: str, port: int, until: float, pause: float, seen: Counter[str]) -> None:
-    body = b"email=someone%40example.net&postcode=SW1A+1AA&consent=y"
-    request = (
-        b"POST /pledges/gp-surgeries HTTP/1.1\r\nHost: frontline.test\r\n"
-        b"Content-Type: application/x-www-form-urlencoded\r\n"
-        b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
-    )
-    reader: asyncio.StreamReader | None = None
-    writer: asyncio.StreamWriter | None = None
+    form = "email=someone%40example.net&postcode=SW1A+1AA&consent=y"
+    request = request_bytes("POST", "frontline.test", "/pledges/gp-surgeries", form=form)
+    connection: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
     while time.monotonic() < until:
-        if reader is not None and writer is not None and reader.at_eof():
+        if connection is not None and connection[0].at_eof():
             seen["closed idle"] += 1
-            writer.close()
-            reader = writer = None
-        if reader is None or writer is None:
+            connection[1].close()
+            connection = None
+        if connection is None:
             try:
-                reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 10)
+                connection = await asyncio.wait_for(asyncio.open_connection(host, port), 10)
             except (OSError, TimeoutError):
                 seen["refused"] += 1
                 await asyncio.sleep(0.1)
                 continue
+        reader, writer = connection
         try:
-            writer.write(request)
-            status = await asyncio.wait_for(reader.readline(), 30)
-            if not status:
-                raise ConnectionResetError("closed without an answer")
-            headers = {}
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                name, _, value = line.decode("latin-1").partition(":")
-                headers[name.strip().lower()] = value.strip().lower()
-            await reader.readexactly(int(headers.get("content-length", "0")))
+            _, headers = await exchange(reader, writer, request, timeout=30)
         except TimeoutError:
             seen["timed out"] += 1
             writer.close()
-            reader = writer = None
+            connection = None
             continue
         except (OSError, asyncio.IncompleteReadError):
             seen["lost"] += 1
             writer.close()
-            reader = writer = None
+            connection = None
             continue
         if headers.get("connection") == "close":
             seen["answered with close"] += 1
             writer.close()
-            reader = writer = None
+            connection = None
         else:
             seen["answered"] += 1
         if pause:
             await asyncio.sleep(random.uniform(0, pause))
-    if writer is not None:
-        writer.close()
+    if connection is not None:
+        connection[1].close()
 
 
 def drive(host: str, port: int, *, clients: int, seconds: float, pause: float) -> Counter[str]:
