@@ -1,12 +1,12 @@
--- Load script for bench/run.py (wrk 4.x). The mode follows "--" on wrk's command line:
+-- Load script for bench/load.py (wrk 4.x). The mode follows "--" on wrk's command line:
 --   get                            GET the URL's path; 200 is the expected answer
 --   sign <sessions> <run-id>       POST the sign form to the URL's path with a new email
 --                                  address each time; 303 to .../thanks is expected
 --   confirm <sessions> <links> <T>  POST each confirmation link (one per line) once, T
 --                                  being wrk's thread count; 200 is expected
--- <sessions> has one line per client session: "Cookie header<TAB>form fields" (the CSRF
--- token and the signed form timestamp, already URL-encoded), collected by run.py.
--- At the end one line starting "BENCH-JSON " carries the figures back to run.py.
+-- <sessions> has one line per client session: "Cookie header<TAB>form fields" (the signed
+-- form timestamp and the answers, already URL-encoded), collected by load.py.
+-- At the end one line starting "BENCH-JSON " carries the figures back to load.py.
 
 local threads = {}
 
