@@ -21,24 +21,13 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from campaign import create_app  # noqa: E402 - after the path is set
+from bench.load import hidden_fields  # noqa: E402 - after the path is set
+from campaign import create_app  # noqa: E402
 from campaign.extensions import db  # noqa: E402
 from campaign.geo import build_lookup, default_db_path  # noqa: E402
 from campaign.pledges.models import Pledge, Sector  # noqa: E402
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
-
-
-def hidden_fields(html: str) -> dict[str, str]:
-    import re
-
-    fields = {}
-    for tag in re.findall(r"<input[^>]*>", html):
-        name = re.search(r'name="([^"]+)"', tag)
-        value = re.search(r'value="([^"]*)"', tag)
-        if 'type="hidden"' in tag and name:
-            fields[name.group(1)] = value.group(1) if value else ""
-    return fields
 
 
 def main() -> None:
