@@ -11,7 +11,7 @@ from collections.abc import Collection
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import ColumnElement, delete, func, or_, update
+from sqlalchemy import ColumnElement, case, delete, func, or_, update
 
 from campaign.deliveries.models import Delivery
 from campaign.deliveries.services import queue_delivery
@@ -222,9 +222,13 @@ def erase(*, supporter: Supporter) -> None:
     - their confirmed signatures, as anonymous rows (no supporter, name, role or
       choices), so the public counts do not change; unconfirmed ones are deleted;
     - the keyed hash of their address on the suppression list, so we never email it
-      again.
+      again;
+    - their delivery rows, as anonymous counts of what was sent (a mailing's "sent to
+      N"): kind, stream, source, status, attempts and times stay; the recipient goes,
+      and so does the relay's last error, which can quote the address; mail not yet sent
+      is skipped.
 
-    Their consent records, alert subscriptions and deliveries go with them.
+    Their consent records and alert subscriptions go with them.
     """
     db.session.execute(
         delete(Signature)
@@ -263,11 +267,11 @@ def delete_orphans(*, among: Collection[int] | None = None) -> int:
 
     The rule: a supporter is kept while they hold a signature, confirmed or not. Nothing
     else keeps them today: their alert subscriptions, consent records and deliveries
-    exist because of a sign-up and go with them. When people can join a local group,
-    or subscribe to alerts without signing, that membership or stand-alone
-    subscription keeps them too: add it to `_still_needed`. (A subscription made on
-    the sign form must not: it would outlive the discarded sign-up whose consent record
-    goes with it.)
+    exist because of a sign-up and go with them (the deliveries as anonymous rows, as in
+    `erase`). When people can join a local group, or subscribe to alerts without
+    signing, that membership or stand-alone subscription keeps them too: add it to
+    `_still_needed`. (A subscription made on the sign form must not: it would outlive
+    the discarded sign-up whose consent record goes with it.)
 
     Nobody is suppressed: they did not ask us to stop, and may sign again.
     """
@@ -295,8 +299,21 @@ def _delete_if_orphans(ids: list[int]) -> int:
 
 def _delete_supporters(ids: list[int]) -> None:
     """Delete these supporters and what cascades from them (consent records, alert
-    subscriptions, deliveries)."""
+    subscriptions), keeping their delivery rows as anonymous counts (see `erase`)."""
     if not ids:
         return
+    db.session.execute(
+        update(Delivery)
+        .where(Delivery.supporter_id.in_(ids))
+        .values(
+            supporter_id=None,
+            last_error="",
+            status=case(
+                (Delivery.status.in_(("queued", "sending")), "skipped"), else_=Delivery.status
+            ),
+            claim_token=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
     db.session.execute(delete(Supporter).where(Supporter.id.in_(ids)))
     db.session.expire_all()  # what the bulk statements changed is read again when used

@@ -7,6 +7,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
+from campaign.deliveries.models import Delivery
 from campaign.deliveries.sending import send_due
 from campaign.extensions import db
 from campaign.pledges import services as pledges
@@ -53,9 +54,12 @@ def test_only_people_left_with_no_signature_are_deleted(make_pledge, make_signat
     db.session.commit()
     assert emails() == ["kept@example.org", "twice@example.org", "unconfirmed@example.org"]
     assert delete_orphans() == 0
-    # What they consented to went with them.
+    # What they consented to went with them; their unsent mail is never sent, and the
+    # rows stay only as anonymous counts.
     owners = {r.supporter_id for r in db.session.scalars(db.select(ConsentRecord))}
     assert None not in owners and len(owners) == 3
+    anonymous = db.session.scalars(db.select(Delivery).filter_by(supporter_id=None)).all()
+    assert [(d.kind, d.status) for d in anonymous] == [("confirm_signature", "skipped")] * 2
     # They did not ask us to stop: they can sign again, and are mailed.
     assert db.session.scalars(db.select(Suppression)).all() == []
     make_signature("alone@example.org", pledge=pledge, confirmed=False)

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
+from campaign.deliveries.models import Delivery
 from campaign.deliveries.sending import send_due
 from campaign.extensions import db
 from campaign.mydata.tasks import reconfirm_inactive_supporters
@@ -59,4 +60,10 @@ def test_inactive_supporters_are_asked_then_erased_unless_they_stay(
     assert db.session.get(Supporter, ids["stays"]) is not None
     assert db.session.get(Supporter, ids["fresh"]) is not None
     assert client.get("/api/v1/counts").get_json()["total"] == 3  # counts are untouched
+    # Both questions were sent, and both still count as sent: one of them anonymously.
+    asked_rows = db.session.scalars(db.select(Delivery).filter_by(kind="reconfirm")).all()
+    assert sorted((d.status, d.supporter_id or 0) for d in asked_rows) == [
+        ("sent", 0),
+        ("sent", ids["stays"]),
+    ]
     assert "goes@example.org" not in {s.email for s in db.session.scalars(db.select(Supporter))}
