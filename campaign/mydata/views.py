@@ -11,7 +11,6 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response as BaseResponse
 
 from campaign.deliveries.tasks import wake_sender
@@ -65,11 +64,8 @@ def get_supporter_or_404(token: str) -> Supporter:
 def request_link() -> str | BaseResponse:
     form = RequestLinkForm()
     if form.validate_on_submit():
-        try:
-            request_manage_link(form.email.data or "")
-            db.session.commit()
-        except IntegrityError:  # a simultaneous request queued the same link: one is enough
-            db.session.rollback()
+        request_manage_link(email=form.email.data or "")
+        db.session.commit()
         wake_sender()
         return redirect(url_for("mydata.link_sent"), code=303)
     return render_template("mydata/request_link.html", form=form)
