@@ -28,7 +28,7 @@ FREQUENCIES = ("immediate", "daily", "weekly")
 ORPHAN_BATCH = 500  # supporters per statement: well inside any database's parameter limit
 
 
-# --- who they are -----------------------------------------------------------------------
+# --- who they are ---------------------------------------------------------------------
 
 
 def canonical_email(address: str) -> str:
@@ -63,7 +63,7 @@ def signatures_of(supporter: Supporter) -> list[Signature]:
     )
 
 
-# --- the mail they get --------------------------------------------------------------------
+# --- mail we must not send ------------------------------------------------------------
 
 
 def is_suppressed(supporter: Supporter, *, stream: str) -> bool:
@@ -85,6 +85,9 @@ def suppress(*, email_hash_value: str, reason: str) -> None:
     else:
         statement = statement.on_conflict_do_nothing(index_elements=["email_hash"])
     db.session.execute(statement)
+
+
+# --- their choices (each change of consent recorded: PRIV-03) -------------------------
 
 
 def _set_updates(supporter: Supporter, wanted: bool) -> Consent | None:
@@ -161,7 +164,7 @@ def unsubscribe(*, supporter: Supporter, stream: str) -> None:
     db.session.flush()
 
 
-# --- staying or going (PRIV-08) -----------------------------------------------------------
+# --- staying or going (PRIV-08) -------------------------------------------------------
 
 
 def keep_on_list(*, supporter: Supporter) -> None:
