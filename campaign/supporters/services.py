@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Collection
+from collections.abc import Iterable
 from datetime import timedelta
 
 from flask import current_app
@@ -263,10 +263,12 @@ def _still_needed() -> ColumnElement[bool]:
     )
 
 
-def delete_orphans(*, among: Collection[int] | None = None) -> int:
+def delete_orphans(*, among: Iterable[int | None] | None = None) -> int:
     """Delete the people nothing needs any more, and return how many were deleted:
     after their unconfirmed sign-ups expire (PRIV-08) or flagged ones are discarded.
-    `among` limits it to these supporter ids; without it, everyone is looked at.
+    `among` limits it to these supporter ids, as a DELETE … RETURNING of signatures
+    gives them (None, an erased signer, is passed over); without it, everyone is
+    looked at.
 
     The rule: a supporter is kept while they hold a signature, confirmed or not. Nothing
     else keeps them today: their alert subscriptions, consent records and deliveries
@@ -280,7 +282,7 @@ def delete_orphans(*, among: Collection[int] | None = None) -> int:
     """
     if among is None:
         among = list(db.session.scalars(db.select(Supporter.id).where(~_still_needed())))
-    ids = sorted(among)
+    ids = sorted({supporter_id for supporter_id in among if supporter_id is not None})
     return sum(
         _delete_if_orphans(ids[start : start + ORPHAN_BATCH])
         for start in range(0, len(ids), ORPHAN_BATCH)
