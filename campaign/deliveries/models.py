@@ -23,7 +23,12 @@ class Delivery(Model):
     kind: Mapped[str] = mapped_column(String(40))
     stream: Mapped[str] = mapped_column(String(16))  # transactional, alerts, campaign
     source_id: Mapped[int]
-    supporter_id: Mapped[int | None] = mapped_column(ForeignKey("supporter.id", ondelete="CASCADE"))
+    # The recipient; NULL for mail to staff accounts, and once the supporter is deleted
+    # or erased: the row stays as an anonymous count of what was sent
+    # (campaign/supporters/services.py, `erase`).
+    supporter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("supporter.id", ondelete="SET NULL")
+    )
     seq: Mapped[int] = mapped_column(default=0)
     status: Mapped[str] = mapped_column(String(10), default="queued")
     attempts: Mapped[int] = mapped_column(default=0)
@@ -39,4 +44,5 @@ class Delivery(Model):
     __table_args__ = (
         UniqueConstraint("kind", "source_id", "supporter_id", "seq"),
         Index("ix_delivery_due", "status", "next_attempt_at"),
+        Index("ix_delivery_supporter", "supporter_id"),
     )

@@ -8,9 +8,9 @@ from typing import Any
 
 from campaign.extensions import db
 from campaign.geo import area_name
-from campaign.mydata.services import signatures_of
 from campaign.spreadsheets import neutralise
 from campaign.supporters.models import ConsentRecord, Supporter
+from campaign.supporters.services import signatures_of
 
 
 def _iso(value: Any) -> str | None:

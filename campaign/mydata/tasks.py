@@ -7,7 +7,7 @@ from huey import crontab
 
 from campaign.extensions import db
 from campaign.jobs import periodic
-from campaign.mydata.services import ask_inactive_to_reconfirm, erase_unanswered
+from campaign.supporters.services import ask_inactive_to_reconfirm, erase_unanswered
 
 
 @periodic(crontab(minute="35", hour="3"))

@@ -11,16 +11,16 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response as BaseResponse
 
 from campaign.deliveries.tasks import wake_sender
 from campaign.extensions import csrf, db, limiter
-from campaign.mydata import services
 from campaign.mydata.export import export_csv, export_data
 from campaign.mydata.forms import LinkButtonForm, RequestLinkForm, preferences_form
+from campaign.mydata.services import request_manage_link
 from campaign.pledges.models import Sector
 from campaign.security import allow_cross_site
+from campaign.supporters import services
 from campaign.supporters.models import Supporter
 from campaign.tokens import BadToken, ExpiredToken, read_token
 
@@ -64,11 +64,8 @@ def get_supporter_or_404(token: str) -> Supporter:
 def request_link() -> str | BaseResponse:
     form = RequestLinkForm()
     if form.validate_on_submit():
-        try:
-            services.request_manage_link(form.email.data or "")
-            db.session.commit()
-        except IntegrityError:  # a simultaneous request queued the same link: one is enough
-            db.session.rollback()
+        request_manage_link(email=form.email.data or "")
+        db.session.commit()
         wake_sender()
         return redirect(url_for("mydata.link_sent"), code=303)
     return render_template("mydata/request_link.html", form=form)
@@ -146,7 +143,7 @@ def erase(token: str) -> str:
     supporter = get_supporter_or_404(token)
     form = LinkButtonForm()
     if form.validate_on_submit():
-        services.erase(supporter)
+        services.erase(supporter=supporter)
         db.session.commit()
         return render_template("mydata/erased.html")
     return render_template("mydata/erase.html", supporter=supporter, form=form, token=token)
@@ -168,7 +165,7 @@ def stay(token: str) -> str | tuple[str, int]:
         return render_template("mydata/link_problem.html", reason="gone"), 404
     form = LinkButtonForm()
     if form.validate_on_submit():
-        services.keep(supporter)
+        services.keep_on_list(supporter=supporter)
         db.session.commit()
         return render_template("mydata/stayed.html")
     return render_template("mydata/stay.html", form=form, token=token)
@@ -192,6 +189,6 @@ def unsubscribe(token: str) -> tuple[str, int] | str:
     if request.method == "GET":
         return render_template("mydata/unsubscribe.html", stream=STREAM_NAMES[stream], token=token)
     if supporter is not None:
-        services.unsubscribe(supporter, stream)
+        services.unsubscribe(supporter=supporter, stream=stream)
         db.session.commit()
     return render_template("mydata/unsubscribed.html", stream=STREAM_NAMES[stream])

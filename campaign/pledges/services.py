@@ -13,15 +13,10 @@ from campaign.deliveries.models import Delivery
 from campaign.deliveries.services import queue_delivery
 from campaign.extensions import db, dialect_insert, rows_affected
 from campaign.pledges import tallies
-from campaign.pledges.consent import (
-    CONSENT_VERSION,
-    PLEDGE_CONSENT,
-    UPDATES_CONSENT,
-    alerts_consent,
-)
 from campaign.pledges.models import Pledge, Signature
+from campaign.supporters.consent import Consent, record_consents, sign_form_version
 from campaign.supporters.models import AlertSubscription, Supporter
-from campaign.supporters.services import consent_row, email_hash, record_consents
+from campaign.supporters.services import delete_orphans, email_hash
 from campaign.timeutil import utcnow
 
 EMPLOYER_DOMAINS = (
@@ -138,26 +133,17 @@ def _record_consents(
     wants_updates: bool,
     wants_alerts: bool,
 ) -> None:
-    version = f"{CONSENT_VERSION}/pledge-{pledge.slug}-v{pledge.wording_version}"
-    statement = f"{PLEDGE_CONSENT}\n\n{pledge.title}\n{pledge.statement}"
-    grants = [(f"pledge:{pledge.slug}", statement)]
+    consents = [Consent.pledge(pledge)]
     if wants_updates:
-        grants.append(("updates", UPDATES_CONSENT))
+        consents.append(Consent.updates(granted=True))
     if wants_alerts:
-        grants.append((f"alerts:{pledge.sector.slug}", alerts_consent(pledge.sector.name)))
+        consents.append(Consent.alerts(pledge.sector, granted=True))
     record_consents(
-        [
-            consent_row(
-                supporter_id=supporter_id,
-                purpose=purpose,
-                granted=True,
-                wording_version=version,
-                text=text,
-                channel="sign form",
-                signature_id=signature_id,
-            )
-            for purpose, text in grants
-        ]
+        supporter_id=supporter_id,
+        consents=consents,
+        channel="sign form",
+        wording_version=sign_form_version(pledge),
+        signature_id=signature_id,
     )
 
 
@@ -226,16 +212,12 @@ def confirm(signature: Signature) -> None:
 
 
 def purge_unconfirmed(*, older_than: timedelta) -> int:
-    """Delete sign-ups never confirmed in time, and people left with nothing (PRIV-08).
-    Returns the number of signatures deleted."""
-    cutoff = utcnow() - older_than
+    """Delete sign-ups never confirmed in time, and the people this leaves with nothing
+    (PRIV-08). Returns the number of signatures deleted."""
     deleted = db.session.execute(
-        delete(Signature).where(Signature.confirmed_at.is_(None), Signature.created_at < cutoff)
-    )
-    has_signature = db.select(Signature.id).where(Signature.supporter_id == Supporter.id).exists()
-    db.session.execute(
-        delete(Supporter).where(
-            Supporter.confirmed_at.is_(None), Supporter.created_at < cutoff, ~has_signature
+        delete(Signature).where(
+            Signature.confirmed_at.is_(None), Signature.created_at < utcnow() - older_than
         )
     )
+    delete_orphans()
     return rows_affected(deleted)

@@ -7,9 +7,9 @@ from campaign.deliveries.tasks import wake_sender
 from campaign.extensions import csrf, db
 from campaign.pledges import bots, queries, services
 from campaign.pledges.chart import growth_svg
-from campaign.pledges.consent import PLEDGE_CONSENT, UPDATES_CONSENT, alerts_consent
 from campaign.pledges.forms import ConfirmForm, SignForm
 from campaign.pledges.models import Pledge, Signature
+from campaign.supporters.consent import PLEDGE_CONSENT, UPDATES_CONSENT, alerts_consent
 from campaign.tokens import BadToken, ExpiredToken, read_token
 
 bp = Blueprint("pledges", __name__)

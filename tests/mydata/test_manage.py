@@ -8,11 +8,8 @@ import json
 import re
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
-
 from campaign.extensions import db
-from campaign.pledges.models import Signature
-from campaign.supporters.models import AlertSubscription, ConsentRecord, Supporter, Suppression
+from campaign.supporters.models import ConsentRecord, Supporter
 from campaign.tokens import make_token
 from tests.conftest import hidden_inputs
 
@@ -123,51 +120,6 @@ def test_export_holds_everything_including_consent_history(client, make_signatur
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
 
 
-def test_erasure_leaves_only_a_hash_and_anonymous_counts(
-    client, make_pledge, make_signature, submit_form, smtp
-):
-    pledge = make_pledge()
-    other = make_pledge("schools", title="Schools pledge", statement="I will not.")
-    signature = make_signature(
-        "asha.patel@example.org",
-        pledge=pledge,
-        name="Asha Zephyrine",
-        role="Receptionist",
-        display="full",
-        wants_alerts=True,
-    )
-    make_signature("asha.patel@example.org", pledge=other, confirmed=False, name="Asha Zephyrine")
-    make_signature("colleague@example.org", pledge=pledge)
-    token = make_token("manage", signature.supporter_id)
-    assert client.get("/api/v1/counts").get_json()["total"] == 2
-
-    page = client.get(f"/my-data/{token}/erase")
-    assert "Erase your data?" in page.get_data(as_text=True)
-    response = client.post(
-        f"/my-data/{token}/erase", data=hidden_inputs(page.get_data(as_text=True))
-    )
-    assert "Your data is erased" in response.get_data(as_text=True)
-
-    # The address and the name appear nowhere in the database.
-    db.session.expire_all()
-    dump = "\n".join(
-        " ".join(map(str, row))
-        for table in db.metadata.sorted_tables
-        for row in db.session.execute(sa.select(table))
-    )
-    assert "asha.patel" not in dump.lower() and "Zephyrine" not in dump
-    assert "Receptionist" not in dump
-    assert db.session.scalars(db.select(Suppression)).one().reason == "erased"
-    assert db.session.scalars(db.select(AlertSubscription)).all() == []
-    # The confirmed signature still counts, anonymously; the unconfirmed one is gone.
-    assert client.get("/api/v1/counts").get_json()["total"] == 2
-    anonymous = db.session.scalars(db.select(Signature).filter_by(supporter_id=None)).all()
-    assert [(s.pledge_id, s.name, s.display) for s in anonymous] == [(pledge.id, "", "none")]
-    # The link is dead now, with a clear page.
-    gone = client.get(f"/my-data/{token}")
-    assert gone.status_code == 404 and "nothing held" in gone.get_data(as_text=True)
-
-
 def test_expired_and_forged_manage_links(make_app, make_signature):
     app = make_app(MANAGE_LINK_MAX_AGE=-1)
     with app.app_context():
@@ -231,79 +183,3 @@ def test_simultaneous_link_requests_send_one_link_and_no_error(make_app, make_si
             m for m in smtp.messages if m.message["Subject"] == "Your link to manage your data"
         ]
         assert 1 <= len(links) <= 3  # capped per day; never an error page
-
-
-def test_inactive_supporters_are_asked_then_erased_unless_they_stay(
-    app, client, make_signature, smtp
-):
-    from datetime import timedelta
-
-    from campaign.deliveries.sending import send_due
-    from campaign.mydata.tasks import reconfirm_inactive_supporters
-    from campaign.timeutil import utcnow
-
-    stays = make_signature("stays@example.org")
-    goes = make_signature("goes@example.org")
-    fresh = make_signature("fresh@example.org")
-    long_ago = utcnow() - timedelta(days=30 * 25)
-    for signature in (stays, goes):
-        signature.supporter.last_active_at = long_ago
-    db.session.commit()
-    ids = {"stays": stays.supporter_id, "goes": goes.supporter_id, "fresh": fresh.supporter_id}
-    smtp.reset()
-
-    reconfirm_inactive_supporters.call_local()
-    send_due()
-    asked = {
-        m.rcpt_tos[0]
-        for m in smtp.messages
-        if m.message["Subject"] == "Do you want to stay on the Frontline list?"
-    }
-    assert asked == {"stays@example.org", "goes@example.org"}
-
-    # One of them presses "Keep me on the list".
-    [mail] = [m for m in smtp.to("stays@example.org") if "stay" in m.message["Subject"]]
-    path = urlsplit(mail.link("/my-data/stay/")).path
-    page = client.get(path)
-    assert "Keep me on the list" in page.get_data(as_text=True)
-    kept = client.post(path, data=hidden_inputs(page.get_data(as_text=True)))
-    assert "you are staying" in kept.get_data(as_text=True)
-
-    # The grace period passes: the silent one is erased, the others stay.
-    db.session.execute(
-        sa.update(Supporter)
-        .where(Supporter.reconfirm_requested_at.is_not(None))
-        .values(reconfirm_requested_at=utcnow() - timedelta(days=31))
-    )
-    db.session.commit()
-    reconfirm_inactive_supporters.call_local()
-    db.session.expire_all()
-    assert db.session.get(Supporter, ids["goes"]) is None
-    assert db.session.get(Supporter, ids["stays"]) is not None
-    assert db.session.get(Supporter, ids["fresh"]) is not None
-    assert client.get("/api/v1/counts").get_json()["total"] == 3  # counts are untouched
-
-
-def test_purging_an_unconfirmed_signup_removes_the_consent_it_claimed(
-    app, make_pledge, make_signature
-):
-    from datetime import timedelta
-
-    from campaign.pledges.services import purge_unconfirmed
-    from campaign.timeutil import utcnow
-
-    pledge = make_pledge()
-    other = make_pledge("schools", title="Schools", statement="I will.")
-    confirmed = make_signature("asha@example.org", pledge=pledge)
-    forged = make_signature("asha@example.org", pledge=other, confirmed=False, wants_updates=True)
-    forged.created_at = utcnow() - timedelta(days=8)
-    db.session.commit()
-    purge_unconfirmed(older_than=timedelta(days=7))
-    db.session.commit()
-    purposes = sorted(
-        r.purpose
-        for r in db.session.scalars(
-            db.select(ConsentRecord).filter_by(supporter_id=confirmed.supporter_id)
-        )
-    )
-    assert purposes == [f"pledge:{pledge.slug}"]  # nothing from the unconfirmed form remains

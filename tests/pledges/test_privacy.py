@@ -69,7 +69,7 @@ def test_consent_record_keeps_version_and_hash_of_the_words_shown(
     submit_form(f"/pledges/{pledge.slug}", {**sign_data, "wants_alerts": "y"})
     import hashlib
 
-    from campaign.pledges.consent import alerts_consent
+    from campaign.supporters.consent import alerts_consent
 
     alerts = db.session.scalar(db.select(ConsentRecord).filter_by(purpose="alerts:health"))
     shown = alerts_consent("Health")
