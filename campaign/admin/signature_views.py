@@ -18,15 +18,10 @@ from campaign.accounts.access import recent_auth_required
 from campaign.accounts.roles import ORGANISER
 from campaign.admin import exports, moderation, queries
 from campaign.admin.blueprint import allow, bp
-from campaign.admin.forms import (
-    ExportForm,
-    ReviewForm,
-    SignatureFilterForm,
-    page_number,
-    valid_data,
-)
+from campaign.admin.forms import ExportForm, ReviewForm, SignatureFilterForm
 from campaign.audit import record
 from campaign.extensions import cache, db
+from campaign.forms import page_number, valid_data
 from campaign.geo import area_name
 from campaign.pledges import queries as pledge_queries
 from campaign.pledges.models import Pledge, Sector
