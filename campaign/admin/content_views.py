@@ -11,11 +11,11 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from campaign.accounts.roles import ADMIN, ORGANISER
-from campaign.admin import content
 from campaign.admin.blueprint import allow, bp, get_or_404
 from campaign.admin.forms import NewPledgeForm, NewSectorForm, OpenForm, PledgeForm, SectorForm
 from campaign.extensions import cache, db
 from campaign.pledges import queries as pledge_queries
+from campaign.pledges import services
 from campaign.pledges.models import Pledge, Sector
 
 
@@ -45,7 +45,7 @@ def _created(form: Any, create: Callable[[], Any], *, message: str, then: str) -
         return None
     try:
         made = create()
-    except content.SlugTaken as exc:
+    except services.SlugTaken as exc:
         db.session.rollback()
         form.slug.errors = [str(exc)]
         return None
@@ -70,7 +70,7 @@ def new_pledge() -> Response | tuple[str, int]:
     _sector_choices(form)
 
     def create() -> Pledge:
-        return content.create_pledge(
+        return services.create_pledge(
             actor=current_user,
             sector=get_or_404(Sector, form.sector_id.data),
             slug=form.slug.data,
@@ -89,14 +89,14 @@ def new_pledge() -> Response | tuple[str, int]:
 @allow(ORGANISER)
 def edit_pledge(pledge_id: int) -> Response | tuple[str, int]:
     # Held while a change is saved: a second save at the same moment waits, then builds
-    # on this one's wording version (PostgreSQL; content.WordingChanged covers SQLite).
+    # on this one's wording version (PostgreSQL; services.WordingChanged covers SQLite).
     pledge: Pledge = get_or_404(Pledge, pledge_id, lock=request.method == "POST")
     form = PledgeForm(obj=pledge)
     _sector_choices(form)
     status = None
     if form.validate_on_submit():
         try:
-            changed = content.update_pledge(
+            changed = services.edit_pledge(
                 actor=current_user,
                 pledge=pledge,
                 sector_id=get_or_404(Sector, form.sector_id.data).id,
@@ -106,7 +106,7 @@ def edit_pledge(pledge_id: int) -> Response | tuple[str, int]:
                 is_open=form.is_open.data,
                 position=form.position.data or 0,
             )
-        except content.WordingChanged as exc:
+        except services.WordingChanged as exc:
             db.session.rollback()
             form.statement.errors = [str(exc)]
             status = 409
@@ -121,7 +121,7 @@ def edit_pledge(pledge_id: int) -> Response | tuple[str, int]:
         form,
         status=status,
         pledge=pledge,
-        wordings=content.wordings(pledge),
+        wordings=pledge_queries.wordings(pledge),
     )
 
 
@@ -132,7 +132,7 @@ def set_pledge_open(pledge_id: int) -> Response:
     form = OpenForm()
     if not (form.validate_on_submit() and form.is_open.data in ("yes", "no")):
         return redirect(url_for(".pledges"), code=303)
-    content.set_open(actor=current_user, pledge=pledge, is_open=form.is_open.data == "yes")
+    services.edit_pledge(actor=current_user, pledge=pledge, is_open=form.is_open.data == "yes")
     state = "open" if pledge.is_open else "closed"
     return _saved(f"“{pledge.title}” is now {state}.", then=".pledges")
 
@@ -149,7 +149,7 @@ def new_sector() -> Response | tuple[str, int]:
     form = NewSectorForm()
 
     def create() -> Sector:
-        return content.create_sector(
+        return services.create_sector(
             actor=current_user,
             slug=form.slug.data,
             name=form.name.data,
@@ -167,7 +167,7 @@ def edit_sector(sector_id: int) -> Response | tuple[str, int]:
     sector: Sector = get_or_404(Sector, sector_id)
     form = SectorForm(obj=sector)
     if form.validate_on_submit():
-        changed = content.update_sector(
+        changed = services.edit_sector(
             actor=current_user,
             sector=sector,
             name=form.name.data,

@@ -15,7 +15,7 @@ from campaign.extensions import cache, db
 from campaign.geo import NATIONS, all_areas, area_name
 from campaign.pledges import disclosure
 from campaign.pledges.disclosure import Hidden
-from campaign.pledges.models import Pledge, Sector, Signature, Tally
+from campaign.pledges.models import Pledge, PledgeWording, Sector, Signature, Tally
 from campaign.timeutil import utcnow
 
 
@@ -42,6 +42,17 @@ def pledge_by_slug(slug: str) -> Pledge | None:
     """With its sector, which every pledge page and sign-up uses."""
     return db.session.scalar(
         db.select(Pledge).filter_by(slug=slug).options(joinedload(Pledge.sector))
+    )
+
+
+def wordings(pledge: Pledge) -> list[PledgeWording]:
+    """Every version of what the pledge said, newest first."""
+    return list(
+        db.session.scalars(
+            db.select(PledgeWording)
+            .filter_by(pledge_id=pledge.id)
+            .order_by(PledgeWording.version.desc())
+        )
     )
 
 
