@@ -16,13 +16,14 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from campaign.accounts.access import recent_auth_required
 from campaign.accounts.roles import ORGANISER
-from campaign.admin import exports, moderation, queries
+from campaign.admin import exports, queries
 from campaign.admin.blueprint import allow, bp
 from campaign.admin.forms import ExportForm, ReviewForm, SignatureFilterForm
 from campaign.audit import record
 from campaign.extensions import cache, db
 from campaign.forms import page_number, valid_data
 from campaign.geo import area_name
+from campaign.pledges import bots, moderation
 from campaign.pledges import queries as pledge_queries
 from campaign.pledges.models import Pledge, Sector
 from campaign.timeutil import utcnow
@@ -77,7 +78,7 @@ def signatures() -> tuple[str, int]:
         page=page,
         pages=pages,
         area_name=area_name,
-        flag_reason_words=moderation.flag_reason_words,
+        flag_reason_words=bots.flag_reason_words,
         args={k: v for k, v in request.args.items() if k != "page"},
     )
     # Only now: a commit expires the rows, and the page would then reload each one.

@@ -19,19 +19,6 @@ from campaign.pledges import tallies
 from campaign.pledges.models import Signature
 from campaign.supporters.models import Supporter
 
-# Why a sign-up was flagged, in the words organisers read. The codes are the rate-limit
-# names campaign.pledges.bots.rate_limit_flag stores in Signature.flag_reason (the words
-# belong beside them there; they live here until that module can take them). A code
-# with no words here is shown as it is.
-FLAG_REASONS: dict[str, str] = {
-    "rate-limit-ip": "many sign-ups from one network",
-    "rate-limit-domain": "many sign-ups from one email domain",
-}
-
-
-def flag_reason_words(code: str) -> str:
-    return FLAG_REASONS.get(code, code)
-
 
 @dataclass(frozen=True)
 class DryRun:
