@@ -8,10 +8,10 @@ from campaign.accounts.models import User
 from campaign.accounts.roles import ADMIN
 from campaign.admin.blueprint import allow, bp
 from campaign.admin.forms import AuditFilterForm
-from campaign.admin.queries import day_bounds
 from campaign.audit import actions, queries
 from campaign.extensions import db
 from campaign.forms import page_number, valid_data
+from campaign.timeutil import day_bounds
 
 PER_PAGE = 100
 

@@ -17,7 +17,6 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 
 from campaign.accounts.roles import OFFERED_ROLES, ROLE_NAMES, ROLES
-from campaign.admin.queries import STATUSES
 from campaign.forms import (
     WholeNumberField,
     email_field,
@@ -28,6 +27,7 @@ from campaign.forms import (
     text_field,
     whole_number_range,
 )
+from campaign.pledges.queries import SIGNATURE_STATUSES
 
 # The most signatures a pledge may aim for: more people than work in the UK's public
 # sector several times over, and far inside the integer column that holds it
@@ -124,7 +124,7 @@ class SignatureFilterForm(FlaskForm):
     )
     date_from = DateField("Signed from", validators=[Optional()])
     date_to = DateField("Signed until", validators=[Optional()])
-    status = SelectField("Status", choices=list(STATUSES.items()), validate_choice=False)
+    status = SelectField("Status", choices=list(SIGNATURE_STATUSES.items()), validate_choice=False)
 
 
 class ReviewForm(FlaskForm):

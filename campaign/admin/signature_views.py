@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from campaign.accounts.access import recent_auth_required
 from campaign.accounts.roles import ORGANISER
-from campaign.admin import exports, queries
+from campaign.admin import exports
 from campaign.admin.blueprint import allow, bp
 from campaign.admin.forms import ExportForm, ReviewForm, SignatureFilterForm
 from campaign.audit import record
@@ -37,20 +37,20 @@ def _choices(form: Any) -> None:
     form.pledge.choices = [("", "All pledges")] + [(p.id, p.title) for p in pledges]
     form.sector.choices = [("", "All sectors")] + [(s.id, s.name) for s in sectors]
     if hasattr(form, "area"):
-        areas = sorted((area_name(code), code) for code in queries.areas_with_signatures())
+        areas = sorted((area_name(code), code) for code in pledge_queries.areas_with_signatures())
         form.area.choices = [("", "All local authorities")] + [(c, n) for n, c in areas]
 
 
-def _filter_from(form: SignatureFilterForm, *, status: str = "") -> queries.SignatureFilter:
+def _filter_from(form: SignatureFilterForm, *, status: str = "") -> pledge_queries.SignatureFilter:
     """The list's filter from the fields that validated; the form shows the others."""
     form.validate()
-    return queries.SignatureFilter(
+    return pledge_queries.SignatureFilter(
         pledge_id=valid_data(form.pledge),
         sector_id=valid_data(form.sector),
         area_code=valid_data(form.area) or "",
         date_from=valid_data(form.date_from),
         date_to=valid_data(form.date_to),
-        status=status if status in queries.STATUSES else "",
+        status=status if status in pledge_queries.SIGNATURE_STATUSES else "",
     )
 
 
@@ -60,10 +60,10 @@ def signatures() -> tuple[str, int]:
     form = SignatureFilterForm(request.args)
     _choices(form)
     spec = _filter_from(form, status=form.status.data or "")
-    total = queries.count_matching(spec)
+    total = pledge_queries.count_matching(spec)
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
     page = min(page_number(request.args.get("page"), per_page=PER_PAGE), pages)
-    rows = queries.page_of_signatures(spec, page=page, per_page=PER_PAGE)
+    rows = pledge_queries.page_of_signatures(spec, page=page, per_page=PER_PAGE)
     record(
         actor=current_user,
         action="signatures.view",
@@ -112,11 +112,11 @@ def review_signatures() -> BaseResponse | tuple[str, int]:
         return redirect(back, code=303)
     if form.scope.data == "matching":
         spec = _filter_from(SignatureFilterForm(formdata=carried), status="flagged")
-        ids = queries.ids_matching(spec)
+        ids = pledge_queries.ids_matching(spec)
         detail: dict[str, Any] = {"filter": spec.as_detail()}
     else:
         chosen = [i for i in form.ids.data or [] if isinstance(i, int)]
-        ids = queries.ids_among(chosen)
+        ids = pledge_queries.ids_among(chosen)
         detail = {"ids": chosen}
     if form.confirmed.data != "yes":
         preview = moderation.dry_run(ids)
