@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from campaign.accounts.roles import ADMIN, ORGANISER
 from campaign.admin.blueprint import allow, bp, get_or_404
 from campaign.admin.forms import NewPledgeForm, NewSectorForm, OpenForm, PledgeForm, SectorForm
-from campaign.extensions import cache, db
+from campaign.extensions import db
 from campaign.pledges import queries as pledge_queries
 from campaign.pledges import services
 from campaign.pledges.models import Pledge, Sector
@@ -27,7 +27,7 @@ def _sector_choices(form: PledgeForm) -> None:
 def _saved(message: str, *, then: str) -> Response:
     """Commit, let the public pages show the change at once, say so, go back to the list."""
     db.session.commit()
-    cache.delete_memoized(pledge_queries.public_counts)
+    pledge_queries.forget_counts()
     flash(message, "success")
     return redirect(url_for(then), code=303)
 

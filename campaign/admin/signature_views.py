@@ -20,7 +20,7 @@ from campaign.admin import exports
 from campaign.admin.blueprint import allow, bp
 from campaign.admin.forms import ExportForm, ReviewForm, SignatureFilterForm
 from campaign.audit import record
-from campaign.extensions import cache, db
+from campaign.extensions import db
 from campaign.forms import page_number, valid_data
 from campaign.geo import area_name
 from campaign.pledges import bots, moderation
@@ -129,7 +129,7 @@ def review_signatures() -> BaseResponse | tuple[str, int]:
         done = moderation.discard_flagged(actor=current_user, ids=ids, detail=detail)
         message = f"Discarded {done} signature{'s' if done != 1 else ''}."
     db.session.commit()
-    cache.delete_memoized(pledge_queries.public_counts)
+    pledge_queries.forget_counts()
     flash(message, "success")
     return redirect(back, code=303)
 

@@ -216,6 +216,16 @@ def public_counts() -> dict[str, Any]:
     }
 
 
+def forget_counts() -> None:
+    """Drop every cached public figure (the totals, the areas, the growth chart), so a
+    change an organiser just committed shows everywhere at once. Call it after the
+    commit: cleared before, a reader could cache the old figures again in between.
+    Confirmations don't call it: at hundreds a second it would undo the cache, and the
+    figures catch up within seconds."""
+    for cached in (public_counts, area_counts, growth):
+        cache.delete_memoized(cached)
+
+
 # --- for organisers: totals, and the signature list -------------------------------------
 
 
