@@ -16,7 +16,6 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from campaign.accounts.access import recent_auth_required
 from campaign.accounts.roles import ORGANISER
-from campaign.admin import exports
 from campaign.admin.blueprint import allow, bp
 from campaign.admin.forms import ExportForm, ReviewForm, SignatureFilterForm
 from campaign.audit import record
@@ -26,6 +25,8 @@ from campaign.geo import area_name
 from campaign.pledges import bots, moderation
 from campaign.pledges import queries as pledge_queries
 from campaign.pledges.models import Pledge, Sector
+from campaign.supporters import export as supporters_export
+from campaign.supporters.queries import Audience, count_consenting
 from campaign.timeutil import utcnow
 
 PER_PAGE = 100
@@ -141,15 +142,14 @@ def export() -> BaseResponse | tuple[str, int]:
     form = ExportForm()
     _choices(form)
     if not form.validate_on_submit():
-        spec = exports.ExportFilter()
-        return render_template(
-            "admin/export.html", form=form, rows=exports.count_supporters(spec)
-        ), 200
-    spec = exports.ExportFilter(pledge_id=form.pledge.data, sector_id=form.sector.data)
-    exports.start_export(actor=current_user, spec=spec)
+        everyone = count_consenting(Audience())
+        return render_template("admin/export.html", form=form, rows=everyone), 200
+    audience = Audience(pledge_id=form.pledge.data, sector_id=form.sector.data)
+    supporters_export.start_export(actor=current_user, audience=audience)
     db.session.commit()
     filename = f"supporters-{utcnow():%Y-%m-%d}.csv"
-    response = Response(stream_with_context(exports.csv_lines(spec)), mimetype="text/csv")
+    lines = supporters_export.csv_lines(audience)
+    response = Response(stream_with_context(lines), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
