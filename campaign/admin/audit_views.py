@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import render_template, request
 
+from campaign.accounts.access import allow
 from campaign.accounts.models import User
 from campaign.accounts.roles import ADMIN
-from campaign.admin.blueprint import allow, bp
+from campaign.admin.blueprint import bp
 from campaign.admin.forms import AuditFilterForm
 from campaign.audit import actions, queries
 from campaign.extensions import db

@@ -10,8 +10,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from campaign.accounts.access import allow, get_owned_or_404
 from campaign.accounts.roles import ADMIN, ORGANISER
-from campaign.admin.blueprint import allow, bp, get_or_404
+from campaign.admin.blueprint import bp
 from campaign.admin.forms import NewPledgeForm, NewSectorForm, OpenForm, PledgeForm, SectorForm
 from campaign.extensions import db
 from campaign.pledges import queries as pledge_queries
@@ -72,7 +73,7 @@ def new_pledge() -> Response | tuple[str, int]:
     def create() -> Pledge:
         return services.create_pledge(
             actor=current_user,
-            sector=get_or_404(Sector, form.sector_id.data),
+            sector=get_owned_or_404(Sector, form.sector_id.data, actor=current_user),
             slug=form.slug.data,
             title=form.title.data,
             statement=form.statement.data,
@@ -90,7 +91,9 @@ def new_pledge() -> Response | tuple[str, int]:
 def edit_pledge(pledge_id: int) -> Response | tuple[str, int]:
     # Held while a change is saved: a second save at the same moment waits, then builds
     # on this one's wording version (PostgreSQL; services.WordingChanged covers SQLite).
-    pledge: Pledge = get_or_404(Pledge, pledge_id, lock=request.method == "POST")
+    pledge: Pledge = get_owned_or_404(
+        Pledge, pledge_id, actor=current_user, lock=request.method == "POST"
+    )
     form = PledgeForm(obj=pledge)
     _sector_choices(form)
     status = None
@@ -99,7 +102,7 @@ def edit_pledge(pledge_id: int) -> Response | tuple[str, int]:
             changed = services.edit_pledge(
                 actor=current_user,
                 pledge=pledge,
-                sector_id=get_or_404(Sector, form.sector_id.data).id,
+                sector_id=get_owned_or_404(Sector, form.sector_id.data, actor=current_user).id,
                 title=form.title.data,
                 statement=form.statement.data,
                 target=form.target.data,
@@ -128,7 +131,7 @@ def edit_pledge(pledge_id: int) -> Response | tuple[str, int]:
 @bp.post("/pledges/<int:pledge_id>/open")
 @allow(ORGANISER)
 def set_pledge_open(pledge_id: int) -> Response:
-    pledge: Pledge = get_or_404(Pledge, pledge_id)
+    pledge: Pledge = get_owned_or_404(Pledge, pledge_id, actor=current_user)
     form = OpenForm()
     if not (form.validate_on_submit() and form.is_open.data in ("yes", "no")):
         return redirect(url_for(".pledges"), code=303)
@@ -164,7 +167,7 @@ def new_sector() -> Response | tuple[str, int]:
 @bp.route("/sectors/<int:sector_id>", methods=["GET", "POST"])
 @allow(ADMIN)
 def edit_sector(sector_id: int) -> Response | tuple[str, int]:
-    sector: Sector = get_or_404(Sector, sector_id)
+    sector: Sector = get_owned_or_404(Sector, sector_id, actor=current_user)
     form = SectorForm(obj=sector)
     if form.validate_on_submit():
         changed = services.edit_sector(

@@ -14,9 +14,9 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
-from campaign.accounts.access import recent_auth_required
+from campaign.accounts.access import allow, recent_auth_required
 from campaign.accounts.roles import ORGANISER
-from campaign.admin.blueprint import allow, bp
+from campaign.admin.blueprint import bp
 from campaign.admin.forms import ExportForm, ReviewForm, SignatureFilterForm
 from campaign.audit import record
 from campaign.extensions import db

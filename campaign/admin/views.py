@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from flask import render_template
 
+from campaign.accounts.access import allow
 from campaign.accounts.roles import ORGANISER
 from campaign.admin import account_views, audit_views, content_views, signature_views
-from campaign.admin.blueprint import allow, bp
+from campaign.admin.blueprint import bp
 from campaign.deliveries import queries as delivery_queries
 from campaign.pledges import queries as pledge_queries
 
