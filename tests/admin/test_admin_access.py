@@ -119,3 +119,25 @@ def test_every_admin_page_form_carries_a_csrf_token(app, client, world, sign_in)
                 forms_seen += 1
                 assert 'name="csrf_token"' in form, (url, form[:200])
     assert forms_seen >= 15
+
+
+def menu(client, url):
+    """The admin menu's links, as the page shows them."""
+    page = client.get(url).get_data(as_text=True)
+    start = page.index('<nav class="admin-nav"')
+    nav = page[start : page.index("</nav>", start)]
+    return re.findall(r'<a href="[^"]+"(?: aria-current="page")?>([^<]+)</a>', nav)
+
+
+def test_the_menu_shows_each_role_the_pages_it_may_open(app, make_user, sign_in):
+    """Built from what each view declares, so a link never leads to a refusal."""
+    browsers = {role: app.test_client() for role in ("coordinator", "organiser", "admin")}
+    for role, browser in browsers.items():
+        sign_in(make_user(f"{role}@example.org", role=role), with_client=browser)
+    everything = ["Dashboard", "Pledges", "Sectors", "Signatures", "Export", "Accounts"]
+    assert menu(browsers["admin"], "/admin/") == [*everything, "Audit log", "Your account"]
+    organiser = ["Dashboard", "Pledges", "Signatures", "Export", "Your account"]
+    assert menu(browsers["organiser"], "/admin/") == organiser
+    assert menu(browsers["organiser"], "/accounts/settings/") == organiser
+    assert menu(browsers["coordinator"], "/accounts/settings/") == ["Your account"]
+    assert menu(browsers["coordinator"], "/admin/") == ["Your account"]  # the refusal page
