@@ -40,7 +40,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from campaign.accounts import sessions
-from campaign.accounts.roles import ORGANISER, ROLES, HasRole, has_role
+from campaign.accounts.models import User
+from campaign.accounts.roles import ORGANISER, ROLES, has_role
 from campaign.extensions import db
 from campaign.forms import CONTROL_CHARS
 
@@ -103,10 +104,10 @@ def is_protected(app: Flask, blueprint: str) -> bool:
 class Owned(Protocol):
     """A model whose objects have owners of their own (see the module's docstring)."""
 
-    def is_owned_by(self, actor: HasRole) -> bool: ...
+    def is_owned_by(self, actor: User) -> bool: ...
 
 
-def owns(actor: HasRole, obj: object) -> bool:
+def owns(actor: User, obj: object) -> bool:
     """The object's own owner rule if it has one; else it is a campaign object, owned by
     organisers and admins."""
     if isinstance(obj, Owned):
@@ -114,7 +115,7 @@ def owns(actor: HasRole, obj: object) -> bool:
     return has_role(actor, ORGANISER)
 
 
-def get_owned_or_404(model: type[M], object_id: int, *, actor: HasRole, lock: bool = False) -> M:
+def get_owned_or_404(model: type[M], object_id: int, *, actor: User, lock: bool = False) -> M:
     """The object a URL names, if `actor` owns it; else 404, as if it did not exist.
     `lock` holds the row until the request commits (FOR UPDATE on PostgreSQL; SQLite has
     no row locks and writes one at a time)."""
