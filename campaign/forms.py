@@ -1,6 +1,7 @@
 """Field helpers every feature's forms share: trimmed, length-limited, no control
-characters, required after trimming, and email addresses that SMTP can carry; and the
-base class of forms on public pages, which must work without a cookie."""
+characters, required after trimming, and email addresses that SMTP can carry; whole
+numbers as people type them, page addresses (slugs), and the filters of list pages; and
+the base class of forms on public pages, which must work without a cookie."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, StringField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import EmailField, Field, HiddenField, IntegerField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from campaign.tokens import BadToken, make_token, read_token
 
@@ -72,6 +73,67 @@ def email_field(
         ],
         **kwargs,
     )
+
+
+# --- numbers, page addresses and list filters -------------------------------------------
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def slug_format(form: Any, field: Any) -> None:
+    if field.data and not SLUG.match(field.data):
+        raise ValidationError("Use lower-case letters, digits and single hyphens only.")
+
+
+INT_MAX = 2**31 - 1  # PostgreSQL's integer; SQLAlchemy casts LIMIT and OFFSET to it too
+
+
+def optional_int(value: Any) -> int | None:
+    """A whole number from a query string or form, or None if there is none.
+
+    A number beyond what an integer column holds is brought to its edge: it then matches
+    no row, where the number itself would fail in the database (a 500 on both SQLite and
+    PostgreSQL).
+    """
+    try:
+        number = int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+    return None if number is None else max(-INT_MAX - 1, min(number, INT_MAX))
+
+
+def page_number(value: Any, *, per_page: int) -> int:
+    """The page asked for: 1 if none or nonsense, and never so far on that its offset
+    leaves the integer range."""
+    return max(1, min(optional_int(value) or 1, INT_MAX // per_page))
+
+
+def valid_data(field: Field) -> Any:
+    """A field's value if it passed validation, else None: filters use only what they can
+    read, and what they can't is shown as a problem instead of reaching the database."""
+    return None if field.errors else field.data
+
+
+class WholeNumberField(IntegerField):
+    """A whole number as a person types it: "12,345" and "12 345" are 12345. Anything
+    that isn't a whole number is left empty for the range validator, so the person reads
+    one message that names the allowed range, not WTForms' "Not a valid integer value."
+    as well."""
+
+    data: Any  # an int once validated, as WTForms' IntegerField has it
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        text = re.sub(r"[\s,]", "", str(valuelist[0]))
+        try:  # int() also refuses more than 4,300 digits
+            self.data = int(text) if re.fullmatch(r"[+-]?[0-9]+", text) else None
+        except ValueError:
+            self.data = None
+
+
+def whole_number_range(low: int, high: int) -> NumberRange:
+    return NumberRange(min=low, max=high, message=f"Enter a whole number from {low:,} to {high:,}.")
 
 
 # --- forms on public pages: no cookie ---------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import DateTime
@@ -34,3 +34,15 @@ class UTCDateTime(TypeDecorator[datetime]):
 def as_utc(value: datetime) -> datetime:
     """For datetimes from outside the ORM (columns are already aware via UTCDateTime)."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def start_of_day(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def day_bounds(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
+    """From the start of the first day to the start of the day after the last, as a filter
+    of days means. The last date there is (9999-12-31) has no day after it: no end."""
+    since = start_of_day(first) if first else None
+    before = start_of_day(last + timedelta(days=1)) if last and last < date.max else None
+    return since, before

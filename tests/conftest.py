@@ -260,11 +260,12 @@ def client(app: Flask) -> FlaskClient:
 
 @pytest.fixture
 def make_sector(app: Flask) -> Callable[..., Any]:
+    """A sector made through the real service, as an admin would (audited as the system)."""
+    from campaign.pledges import services
     from campaign.pledges.models import Sector
 
     def make(slug: str = "health", name: str = "Health", **kwargs: Any) -> Sector:
-        sector = Sector(slug=slug, name=name, description=kwargs.pop("description", ""), **kwargs)
-        db.session.add(sector)
+        sector = services.create_sector(actor=None, slug=slug, name=name, **kwargs)
         db.session.commit()
         return sector
 
@@ -273,6 +274,9 @@ def make_sector(app: Flask) -> Callable[..., Any]:
 
 @pytest.fixture
 def make_pledge(app: Flask, make_sector: Callable[..., Any]) -> Callable[..., Any]:
+    """A pledge made through the real service (with its first wording version); asked
+    again for the same slug with nothing else, the one already made."""
+    from campaign.pledges import services
     from campaign.pledges.models import Pledge, Sector
 
     def make(slug: str = "gp-surgeries", *, sector: Sector | None = None, **kwargs: Any) -> Pledge:
@@ -284,8 +288,7 @@ def make_pledge(app: Flask, make_sector: Callable[..., Any]) -> Callable[..., An
         kwargs.setdefault("title", "GP staff against data sharing")
         kwargs.setdefault("statement", "I will not pass on patients' details.")
         kwargs.setdefault("target", 100)
-        pledge = Pledge(slug=slug, sector=sector, **kwargs)
-        db.session.add(pledge)
+        pledge = services.create_pledge(actor=None, sector=sector, slug=slug, **kwargs)
         db.session.commit()
         return pledge
 

@@ -6,7 +6,9 @@ disabling the account, a password change) and a copied cookie dies with it. Idle
 absolute time-outs are checked on every request that asks who is signed in.
 
 Every admin and account page asks, so the row is read once per request (kept on
-`flask.g`) and written only when there is something new to note.
+`flask.g`) and written only when there is something new to note: note_activity(), run
+before every request of the account pages and of every protected blueprint
+(access.protect), is the one place that does.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, g, session
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import update
 from sqlalchemy.orm import joinedload
 
@@ -97,16 +99,19 @@ def start_session(user: User) -> AccountSession:
     return row
 
 
-def touch(user: User) -> bool:
-    """Note activity, for the idle time-out, once it is a minute or more since it was last
-    noted; True if so, and the caller commits. Noted up to a minute late, a session can
-    only end that much sooner than the idle limit, never later."""
-    row = current_session(user)
+def note_activity() -> None:
+    """Note that the signed-in person is active, for the idle time-out, once it is a
+    minute or more since it was last noted, and commit that at once, ahead of whatever
+    the request goes on to do. Noted up to a minute late, a session can only end that
+    much sooner than the idle limit, never later."""
+    if not current_user.is_authenticated:
+        return
+    row = current_session(current_user)
     now = utcnow()
     if row is None or now - as_utc(row.last_seen_at) < TOUCH_EVERY:
-        return False
+        return
     row.last_seen_at = now
-    return True
+    db.session.commit()
 
 
 def end_session(user: User) -> None:

@@ -6,26 +6,21 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import Field
 
 from campaign.accounts import services, sessions, totp
-from campaign.accounts.access import recent_auth_required
+from campaign.accounts.access import allow, protect, recent_auth_required
 from campaign.accounts.forms import ButtonForm, ChangeEmailForm, EnrolForm, NewPasswordForm
 from campaign.accounts.models import User
+from campaign.accounts.roles import COORDINATOR
 from campaign.accounts.views import enrolment_page
 from campaign.extensions import db
 
 bp = Blueprint("account_settings", __name__, url_prefix="/accounts/settings")
-
-
-@bp.before_request
-@login_required
-def signed_in_only() -> None:
-    if sessions.touch(current_user):
-        db.session.commit()
+protect(bp)  # every account may use its own settings: each view allows the lowest role
 
 
 def _me() -> User:
@@ -33,6 +28,7 @@ def _me() -> User:
 
 
 @bp.get("/")
+@allow(COORDINATOR)
 def index() -> str:
     return render_template(
         "accounts/settings.html",
@@ -60,6 +56,7 @@ def _change(
 
 
 @bp.route("/password", methods=["GET", "POST"])
+@allow(COORDINATOR)
 @recent_auth_required
 def password() -> Response | tuple[str, int]:
     form = NewPasswordForm()
@@ -80,6 +77,7 @@ def password() -> Response | tuple[str, int]:
 
 
 @bp.route("/email", methods=["GET", "POST"])
+@allow(COORDINATOR)
 @recent_auth_required
 def email() -> Response | tuple[str, int]:
     form = ChangeEmailForm()
@@ -93,6 +91,7 @@ def email() -> Response | tuple[str, int]:
 
 
 @bp.route("/authenticator", methods=["GET", "POST"])
+@allow(COORDINATOR)
 @recent_auth_required
 def authenticator() -> Response | tuple[str, int]:
     """GET explains; the POST makes a new secret and shows it to be confirmed."""
@@ -105,6 +104,7 @@ def authenticator() -> Response | tuple[str, int]:
 
 
 @bp.route("/authenticator/confirm", methods=["GET", "POST"])
+@allow(COORDINATOR)
 @recent_auth_required
 def confirm_authenticator() -> Response | tuple[str, int]:
     user = _me()
@@ -125,6 +125,7 @@ def confirm_authenticator() -> Response | tuple[str, int]:
 
 
 @bp.post("/recovery-codes")
+@allow(COORDINATOR)
 @recent_auth_required
 def recovery_codes() -> Response | tuple[str, int]:
     form = ButtonForm()

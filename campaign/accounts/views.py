@@ -55,10 +55,7 @@ def _has_role(user: Any, role: str) -> bool:
     return bool(user.is_authenticated) and has_role(user, role)
 
 
-@bp.before_request
-def note_activity() -> None:
-    if current_user.is_authenticated and sessions.touch(current_user):
-        db.session.commit()
+bp.before_request(sessions.note_activity)
 
 
 def _pending(kind: str) -> tuple[User, dict[str, Any]] | None:

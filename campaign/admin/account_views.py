@@ -8,11 +8,11 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from campaign.accounts import services
-from campaign.accounts.access import recent_auth_required
+from campaign.accounts.access import allow, get_owned_or_404, recent_auth_required
 from campaign.accounts.forms import ButtonForm
 from campaign.accounts.models import Invitation, User
 from campaign.accounts.roles import ADMIN, ROLE_NAMES
-from campaign.admin.blueprint import allow, bp, get_or_404
+from campaign.admin.blueprint import bp
 from campaign.admin.forms import ActiveForm, InviteForm, RoleForm, role_choices
 from campaign.deliveries.tasks import wake_sender
 from campaign.extensions import db
@@ -58,7 +58,7 @@ def invite() -> Response | tuple[str, int]:
 @bp.post("/invitations/<int:invitation_id>/revoke")
 @allow(ADMIN)
 def revoke_invitation(invitation_id: int) -> Response:
-    invitation: Invitation = get_or_404(Invitation, invitation_id)
+    invitation: Invitation = get_owned_or_404(Invitation, invitation_id, actor=current_user)
     if ActiveForm(active="revoke").validate_on_submit():
         services.revoke_invitation(actor=current_user, invitation=invitation)
         db.session.commit()
@@ -69,7 +69,7 @@ def revoke_invitation(invitation_id: int) -> Response:
 @bp.route("/accounts/<int:user_id>", methods=["GET", "POST"])
 @allow(ADMIN)
 def account(user_id: int) -> Response | tuple[str, int]:
-    user: User = get_or_404(User, user_id)
+    user: User = get_owned_or_404(User, user_id, actor=current_user)
     form = RoleForm(obj=user)
     form.role.choices = role_choices(user.role)
     if form.validate_on_submit():
@@ -91,7 +91,7 @@ def account(user_id: int) -> Response | tuple[str, int]:
 @bp.post("/accounts/<int:user_id>/active")
 @allow(ADMIN)
 def set_account_active(user_id: int) -> Response:
-    user: User = get_or_404(User, user_id)
+    user: User = get_owned_or_404(User, user_id, actor=current_user)
     form = ActiveForm()
     if form.validate_on_submit() and form.active.data in ("yes", "no"):
         try:
@@ -113,7 +113,7 @@ def reset_authenticator(user_id: int) -> Response | tuple[str, int]:
     """GET says what a reset does and asks to confirm; the POST does it. Re-authentication
     first: whoever resets an authenticator lets a password alone into that account until
     its owner sets up a new one (SEC-14)."""
-    user: User = get_or_404(User, user_id)
+    user: User = get_owned_or_404(User, user_id, actor=current_user)
     form = ButtonForm()
     if not form.validate_on_submit():
         return render_template("admin/reset_authenticator.html", user=user, form=form), 200

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from flask import render_template, request
 
+from campaign.accounts.access import allow
 from campaign.accounts.models import User
 from campaign.accounts.roles import ADMIN
-from campaign.admin.blueprint import allow, bp
-from campaign.admin.forms import AuditFilterForm, page_number, valid_data
-from campaign.admin.queries import day_bounds
+from campaign.admin.blueprint import bp
+from campaign.admin.forms import AuditFilterForm
 from campaign.audit import actions, queries
 from campaign.extensions import db
+from campaign.forms import page_number, valid_data
+from campaign.timeutil import day_bounds
 
 PER_PAGE = 100
 

@@ -10,12 +10,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from campaign.accounts.access import allow, get_owned_or_404
 from campaign.accounts.roles import ADMIN, ORGANISER
-from campaign.admin import content
-from campaign.admin.blueprint import allow, bp, get_or_404
+from campaign.admin.blueprint import bp
 from campaign.admin.forms import NewPledgeForm, NewSectorForm, OpenForm, PledgeForm, SectorForm
-from campaign.extensions import cache, db
+from campaign.extensions import db
 from campaign.pledges import queries as pledge_queries
+from campaign.pledges import services
 from campaign.pledges.models import Pledge, Sector
 
 
@@ -27,7 +28,7 @@ def _sector_choices(form: PledgeForm) -> None:
 def _saved(message: str, *, then: str) -> Response:
     """Commit, let the public pages show the change at once, say so, go back to the list."""
     db.session.commit()
-    cache.delete_memoized(pledge_queries.public_counts)
+    pledge_queries.forget_counts()
     flash(message, "success")
     return redirect(url_for(then), code=303)
 
@@ -45,7 +46,7 @@ def _created(form: Any, create: Callable[[], Any], *, message: str, then: str) -
         return None
     try:
         made = create()
-    except content.SlugTaken as exc:
+    except services.SlugTaken as exc:
         db.session.rollback()
         form.slug.errors = [str(exc)]
         return None
@@ -70,9 +71,9 @@ def new_pledge() -> Response | tuple[str, int]:
     _sector_choices(form)
 
     def create() -> Pledge:
-        return content.create_pledge(
+        return services.create_pledge(
             actor=current_user,
-            sector=get_or_404(Sector, form.sector_id.data),
+            sector=get_owned_or_404(Sector, form.sector_id.data, actor=current_user),
             slug=form.slug.data,
             title=form.title.data,
             statement=form.statement.data,
@@ -89,24 +90,26 @@ def new_pledge() -> Response | tuple[str, int]:
 @allow(ORGANISER)
 def edit_pledge(pledge_id: int) -> Response | tuple[str, int]:
     # Held while a change is saved: a second save at the same moment waits, then builds
-    # on this one's wording version (PostgreSQL; content.WordingChanged covers SQLite).
-    pledge: Pledge = get_or_404(Pledge, pledge_id, lock=request.method == "POST")
+    # on this one's wording version (PostgreSQL; services.WordingChanged covers SQLite).
+    pledge: Pledge = get_owned_or_404(
+        Pledge, pledge_id, actor=current_user, lock=request.method == "POST"
+    )
     form = PledgeForm(obj=pledge)
     _sector_choices(form)
     status = None
     if form.validate_on_submit():
         try:
-            changed = content.update_pledge(
+            changed = services.edit_pledge(
                 actor=current_user,
                 pledge=pledge,
-                sector_id=get_or_404(Sector, form.sector_id.data).id,
+                sector_id=get_owned_or_404(Sector, form.sector_id.data, actor=current_user).id,
                 title=form.title.data,
                 statement=form.statement.data,
                 target=form.target.data,
                 is_open=form.is_open.data,
                 position=form.position.data or 0,
             )
-        except content.WordingChanged as exc:
+        except services.WordingChanged as exc:
             db.session.rollback()
             form.statement.errors = [str(exc)]
             status = 409
@@ -121,18 +124,18 @@ def edit_pledge(pledge_id: int) -> Response | tuple[str, int]:
         form,
         status=status,
         pledge=pledge,
-        wordings=content.wordings(pledge),
+        wordings=pledge_queries.wordings(pledge),
     )
 
 
 @bp.post("/pledges/<int:pledge_id>/open")
 @allow(ORGANISER)
 def set_pledge_open(pledge_id: int) -> Response:
-    pledge: Pledge = get_or_404(Pledge, pledge_id)
+    pledge: Pledge = get_owned_or_404(Pledge, pledge_id, actor=current_user)
     form = OpenForm()
     if not (form.validate_on_submit() and form.is_open.data in ("yes", "no")):
         return redirect(url_for(".pledges"), code=303)
-    content.set_open(actor=current_user, pledge=pledge, is_open=form.is_open.data == "yes")
+    services.edit_pledge(actor=current_user, pledge=pledge, is_open=form.is_open.data == "yes")
     state = "open" if pledge.is_open else "closed"
     return _saved(f"“{pledge.title}” is now {state}.", then=".pledges")
 
@@ -149,7 +152,7 @@ def new_sector() -> Response | tuple[str, int]:
     form = NewSectorForm()
 
     def create() -> Sector:
-        return content.create_sector(
+        return services.create_sector(
             actor=current_user,
             slug=form.slug.data,
             name=form.name.data,
@@ -164,10 +167,10 @@ def new_sector() -> Response | tuple[str, int]:
 @bp.route("/sectors/<int:sector_id>", methods=["GET", "POST"])
 @allow(ADMIN)
 def edit_sector(sector_id: int) -> Response | tuple[str, int]:
-    sector: Sector = get_or_404(Sector, sector_id)
+    sector: Sector = get_owned_or_404(Sector, sector_id, actor=current_user)
     form = SectorForm(obj=sector)
     if form.validate_on_submit():
-        changed = content.update_sector(
+        changed = services.edit_sector(
             actor=current_user,
             sector=sector,
             name=form.name.data,

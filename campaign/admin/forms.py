@@ -1,90 +1,39 @@
-from __future__ import annotations
+"""The admin area's forms: sectors and pledges, the signature list and its review, the
+export, accounts and the audit log's filter. Field validation only."""
 
-import re
-from typing import Any
+from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    Field,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional
 
 from campaign.accounts.roles import OFFERED_ROLES, ROLE_NAMES, ROLES
-from campaign.admin.queries import STATUSES
-from campaign.forms import email_field, no_control_characters, strip, text_field
-
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-
-
-def slug_format(form: Any, field: Any) -> None:
-    if field.data and not SLUG.match(field.data):
-        raise ValidationError("Use lower-case letters, digits and single hyphens only.")
-
-
-INT_MAX = 2**31 - 1  # PostgreSQL's integer; SQLAlchemy casts LIMIT and OFFSET to it too
-
-
-def optional_int(value: Any) -> int | None:
-    """A whole number from a query string or form, or None if there is none.
-
-    A number beyond what an integer column holds is brought to its edge: it then matches
-    no row, where the number itself would fail in the database (a 500 on both SQLite and
-    PostgreSQL).
-    """
-    try:
-        number = int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-    return None if number is None else max(-INT_MAX - 1, min(number, INT_MAX))
-
-
-def page_number(value: Any, *, per_page: int) -> int:
-    """The page asked for: 1 if none or nonsense, and never so far on that its offset
-    leaves the integer range."""
-    return max(1, min(optional_int(value) or 1, INT_MAX // per_page))
-
-
-def valid_data(field: Field) -> Any:
-    """A field's value if it passed validation, else None: filters use only what they can
-    read, and what they can't is shown as a problem instead of reaching the database."""
-    return None if field.errors else field.data
-
+from campaign.forms import (
+    WholeNumberField,
+    email_field,
+    no_control_characters,
+    optional_int,
+    slug_format,
+    strip,
+    text_field,
+    whole_number_range,
+)
+from campaign.pledges.queries import SIGNATURE_STATUSES
 
 # The most signatures a pledge may aim for: more people than work in the UK's public
-# sector several times over, and far inside the integer column that holds it (INT_MAX).
+# sector several times over, and far inside the integer column that holds it
+# (campaign.forms.INT_MAX).
 TARGET_MAX = 100_000_000
 POSITION_MAX = 10_000
-
-
-class WholeNumberField(IntegerField):
-    """A whole number as a person types it: "12,345" and "12 345" are 12345. Anything
-    that isn't a whole number is left empty for the range validator, so the person reads
-    one message that names the allowed range, not WTForms' "Not a valid integer value."
-    as well."""
-
-    data: Any  # an int once validated, as WTForms' IntegerField has it
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        if not valuelist:
-            return
-        text = re.sub(r"[\s,]", "", str(valuelist[0]))
-        try:  # int() also refuses more than 4,300 digits
-            self.data = int(text) if re.fullmatch(r"[+-]?[0-9]+", text) else None
-        except ValueError:
-            self.data = None
-
-
-def whole_number_range(low: int, high: int) -> NumberRange:
-    return NumberRange(min=low, max=high, message=f"Enter a whole number from {low:,} to {high:,}.")
 
 
 def position_field() -> WholeNumberField:
@@ -175,7 +124,7 @@ class SignatureFilterForm(FlaskForm):
     )
     date_from = DateField("Signed from", validators=[Optional()])
     date_to = DateField("Signed until", validators=[Optional()])
-    status = SelectField("Status", choices=list(STATUSES.items()), validate_choice=False)
+    status = SelectField("Status", choices=list(SIGNATURE_STATUSES.items()), validate_choice=False)
 
 
 class ReviewForm(FlaskForm):

@@ -14,22 +14,19 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
-from campaign.accounts.access import recent_auth_required
+from campaign.accounts.access import allow, recent_auth_required
 from campaign.accounts.roles import ORGANISER
-from campaign.admin import exports, moderation, queries
-from campaign.admin.blueprint import allow, bp
-from campaign.admin.forms import (
-    ExportForm,
-    ReviewForm,
-    SignatureFilterForm,
-    page_number,
-    valid_data,
-)
+from campaign.admin.blueprint import bp
+from campaign.admin.forms import ExportForm, ReviewForm, SignatureFilterForm
 from campaign.audit import record
-from campaign.extensions import cache, db
+from campaign.extensions import db
+from campaign.forms import page_number, valid_data
 from campaign.geo import area_name
+from campaign.pledges import bots, moderation
 from campaign.pledges import queries as pledge_queries
 from campaign.pledges.models import Pledge, Sector
+from campaign.supporters import export as supporters_export
+from campaign.supporters.queries import Audience, count_consenting
 from campaign.timeutil import utcnow
 
 PER_PAGE = 100
@@ -41,20 +38,20 @@ def _choices(form: Any) -> None:
     form.pledge.choices = [("", "All pledges")] + [(p.id, p.title) for p in pledges]
     form.sector.choices = [("", "All sectors")] + [(s.id, s.name) for s in sectors]
     if hasattr(form, "area"):
-        areas = sorted((area_name(code), code) for code in queries.areas_with_signatures())
+        areas = sorted((area_name(code), code) for code in pledge_queries.areas_with_signatures())
         form.area.choices = [("", "All local authorities")] + [(c, n) for n, c in areas]
 
 
-def _filter_from(form: SignatureFilterForm, *, status: str = "") -> queries.SignatureFilter:
+def _filter_from(form: SignatureFilterForm, *, status: str = "") -> pledge_queries.SignatureFilter:
     """The list's filter from the fields that validated; the form shows the others."""
     form.validate()
-    return queries.SignatureFilter(
+    return pledge_queries.SignatureFilter(
         pledge_id=valid_data(form.pledge),
         sector_id=valid_data(form.sector),
         area_code=valid_data(form.area) or "",
         date_from=valid_data(form.date_from),
         date_to=valid_data(form.date_to),
-        status=status if status in queries.STATUSES else "",
+        status=status if status in pledge_queries.SIGNATURE_STATUSES else "",
     )
 
 
@@ -64,10 +61,10 @@ def signatures() -> tuple[str, int]:
     form = SignatureFilterForm(request.args)
     _choices(form)
     spec = _filter_from(form, status=form.status.data or "")
-    total = queries.count_matching(spec)
+    total = pledge_queries.count_matching(spec)
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
     page = min(page_number(request.args.get("page"), per_page=PER_PAGE), pages)
-    rows = queries.page_of_signatures(spec, page=page, per_page=PER_PAGE)
+    rows = pledge_queries.page_of_signatures(spec, page=page, per_page=PER_PAGE)
     record(
         actor=current_user,
         action="signatures.view",
@@ -82,7 +79,7 @@ def signatures() -> tuple[str, int]:
         page=page,
         pages=pages,
         area_name=area_name,
-        flag_reason_words=moderation.flag_reason_words,
+        flag_reason_words=bots.flag_reason_words,
         args={k: v for k, v in request.args.items() if k != "page"},
     )
     # Only now: a commit expires the rows, and the page would then reload each one.
@@ -116,11 +113,11 @@ def review_signatures() -> BaseResponse | tuple[str, int]:
         return redirect(back, code=303)
     if form.scope.data == "matching":
         spec = _filter_from(SignatureFilterForm(formdata=carried), status="flagged")
-        ids = queries.ids_matching(spec)
+        ids = pledge_queries.ids_matching(spec)
         detail: dict[str, Any] = {"filter": spec.as_detail()}
     else:
         chosen = [i for i in form.ids.data or [] if isinstance(i, int)]
-        ids = queries.ids_among(chosen)
+        ids = pledge_queries.ids_among(chosen)
         detail = {"ids": chosen}
     if form.confirmed.data != "yes":
         preview = moderation.dry_run(ids)
@@ -133,7 +130,7 @@ def review_signatures() -> BaseResponse | tuple[str, int]:
         done = moderation.discard_flagged(actor=current_user, ids=ids, detail=detail)
         message = f"Discarded {done} signature{'s' if done != 1 else ''}."
     db.session.commit()
-    cache.delete_memoized(pledge_queries.public_counts)
+    pledge_queries.forget_counts()
     flash(message, "success")
     return redirect(back, code=303)
 
@@ -145,15 +142,14 @@ def export() -> BaseResponse | tuple[str, int]:
     form = ExportForm()
     _choices(form)
     if not form.validate_on_submit():
-        spec = exports.ExportFilter()
-        return render_template(
-            "admin/export.html", form=form, rows=exports.count_supporters(spec)
-        ), 200
-    spec = exports.ExportFilter(pledge_id=form.pledge.data, sector_id=form.sector.data)
-    exports.start_export(actor=current_user, spec=spec)
+        everyone = count_consenting(Audience())
+        return render_template("admin/export.html", form=form, rows=everyone), 200
+    audience = Audience(pledge_id=form.pledge.data, sector_id=form.sector.data)
+    supporters_export.start_export(actor=current_user, audience=audience)
     db.session.commit()
     filename = f"supporters-{utcnow():%Y-%m-%d}.csv"
-    response = Response(stream_with_context(exports.csv_lines(spec)), mimetype="text/csv")
+    lines = supporters_export.csv_lines(audience)
+    response = Response(stream_with_context(lines), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response

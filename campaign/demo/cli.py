@@ -5,29 +5,33 @@ from flask.cli import with_appcontext
 
 from campaign.demo.content import SECTORS
 from campaign.extensions import db
-from campaign.pledges.models import Pledge, Sector
+from campaign.pledges import services
+from campaign.pledges.models import Sector
 
 
 def load_demo_content() -> int:
-    """Add the default sectors and pledges; returns how many pledges were added."""
+    """Add the default sectors and pledges, as an admin would (audited as the system);
+    returns how many pledges were added."""
     added = 0
     for position, item in enumerate(SECTORS):
-        sector = Sector(
-            slug=item["slug"], name=item["name"], description=item["description"], position=position
+        sector = services.create_sector(
+            actor=None,
+            slug=item["slug"],
+            name=item["name"],
+            description=item["description"],
+            position=position,
         )
-        db.session.add(sector)
         for pledge_position, pledge in enumerate(item["pledges"]):
-            sector.pledges.append(
-                Pledge(
-                    slug=pledge["slug"],
-                    title=pledge["title"],
-                    statement=pledge["statement"],
-                    target=pledge["target"],
-                    position=pledge_position,
-                )
+            services.create_pledge(
+                actor=None,
+                sector=sector,
+                slug=pledge["slug"],
+                title=pledge["title"],
+                statement=pledge["statement"],
+                target=pledge["target"],
+                position=pledge_position,
             )
             added += 1
-    db.session.flush()
     return added
 
 

@@ -83,6 +83,18 @@ SHARED_MAIL_DOMAINS = frozenset(
 )
 
 
+# Why a sign-up was flagged: the codes rate_limit_flag stores in Signature.flag_reason, in
+# the words organisers read when they review them. A code with no words shows as it is.
+FLAG_REASONS: dict[str, str] = {
+    "rate-limit-ip": "many sign-ups from one network",
+    "rate-limit-domain": "many sign-ups from one email domain",
+}
+
+
+def flag_reason_words(code: str) -> str:
+    return FLAG_REASONS.get(code, code)
+
+
 def rate_limit_flag(email: str) -> str:
     """'' if within limits, else why this sign-up should be flagged (and not counted)."""
     config = current_app.config

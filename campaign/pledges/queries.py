@@ -1,5 +1,9 @@
-"""Named reads for the public pages and the API. Counts come from the tallies, so they
-cost the same with ten signatures or ten million."""
+"""Named reads: the public counts, the organisers' figures and the signature list.
+
+Public counts come from the tallies, so they cost the same with ten signatures or ten
+million, and are cached for a few seconds; forget_counts() drops them when an organiser's
+change must show at once.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +12,15 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, literal, union_all
+from sqlalchemy import Select, func, literal, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from campaign.extensions import cache, db
 from campaign.geo import NATIONS, all_areas, area_name
 from campaign.pledges import disclosure
 from campaign.pledges.disclosure import Hidden
-from campaign.pledges.models import Pledge, Sector, Signature, Tally
-from campaign.timeutil import utcnow
+from campaign.pledges.models import Pledge, PledgeWording, Sector, Signature, Tally
+from campaign.timeutil import day_bounds, start_of_day, utcnow
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,17 @@ def pledge_by_slug(slug: str) -> Pledge | None:
     """With its sector, which every pledge page and sign-up uses."""
     return db.session.scalar(
         db.select(Pledge).filter_by(slug=slug).options(joinedload(Pledge.sector))
+    )
+
+
+def wordings(pledge: Pledge) -> list[PledgeWording]:
+    """Every version of what the pledge said, newest first."""
+    return list(
+        db.session.scalars(
+            db.select(PledgeWording)
+            .filter_by(pledge_id=pledge.id)
+            .order_by(PledgeWording.version.desc())
+        )
     )
 
 
@@ -199,3 +214,116 @@ def public_counts() -> dict[str, Any]:
         "sectors": sectors,
         "nations": _nations(places),
     }
+
+
+def forget_counts() -> None:
+    """Drop every cached public figure (the totals, the areas, the growth chart), so a
+    change an organiser just committed shows everywhere at once. Call it after the
+    commit: cleared before, a reader could cache the old figures again in between.
+    Confirmations don't call it: at hundreds a second it would undo the cache, and the
+    figures catch up within seconds."""
+    for cached in (public_counts, area_counts, growth):
+        cache.delete_memoized(cached)
+
+
+# --- for organisers: totals, and the signature list -------------------------------------
+
+
+def _count(query: Select[Any]) -> int:
+    return int(db.session.scalar(query) or 0)
+
+
+def signature_figures() -> dict[str, Any]:
+    """The dashboard's totals: no names, no addresses."""
+    today = start_of_day(utcnow().date())
+    monday = today - timedelta(days=today.weekday())
+    signatures = db.select(func.count()).select_from(Signature)
+    counted = pledge_counts()
+    pledges = list(
+        db.session.scalars(db.select(Pledge).order_by(Pledge.sector_id, Pledge.position))
+    )
+    return {
+        "total": sum(counted.values()),
+        "confirmed_today": _count(signatures.where(Signature.confirmed_at >= today)),
+        "confirmed_week": _count(signatures.where(Signature.confirmed_at >= monday)),
+        "unconfirmed": _count(
+            signatures.where(Signature.confirmed_at.is_(None), Signature.flagged.is_(False))
+        ),
+        "flagged": _count(signatures.where(Signature.flagged.is_(True))),
+        "pledges": [(pledge, counted.get(pledge.id, 0)) for pledge in pledges],
+    }
+
+
+SIGNATURE_STATUSES = {
+    "": "Any status",
+    "unconfirmed": "Unconfirmed",
+    "confirmed": "Confirmed and counted",
+    "flagged": "Flagged, waiting for review",
+}
+
+
+@dataclass(frozen=True)
+class SignatureFilter:
+    pledge_id: int | None = None
+    sector_id: int | None = None
+    area_code: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    status: str = ""
+
+    def as_detail(self) -> dict[str, Any]:
+        """For the audit log: which slice of the data was looked at."""
+        return {key: value for key, value in self.__dict__.items() if value not in (None, "")}
+
+
+def signatures_matching(spec: SignatureFilter) -> Select[Signature]:
+    query = db.select(Signature)
+    if spec.pledge_id:
+        query = query.where(Signature.pledge_id == spec.pledge_id)
+    if spec.sector_id:
+        query = query.where(
+            Signature.pledge_id.in_(db.select(Pledge.id).where(Pledge.sector_id == spec.sector_id))
+        )
+    if spec.area_code:
+        query = query.where(Signature.area_code == spec.area_code)
+    since, before = day_bounds(spec.date_from, spec.date_to)
+    if since:
+        query = query.where(Signature.created_at >= since)
+    if before:
+        query = query.where(Signature.created_at < before)
+    if spec.status == "flagged":
+        query = query.where(Signature.flagged.is_(True))
+    elif spec.status == "confirmed":
+        query = query.where(Signature.confirmed_at.is_not(None), Signature.flagged.is_(False))
+    elif spec.status == "unconfirmed":
+        query = query.where(Signature.confirmed_at.is_(None), Signature.flagged.is_(False))
+    return query
+
+
+def count_matching(spec: SignatureFilter) -> int:
+    return _count(db.select(func.count()).select_from(signatures_matching(spec).subquery()))
+
+
+def page_of_signatures(spec: SignatureFilter, *, page: int, per_page: int) -> list[Signature]:
+    """One page of the list, with each row's pledge and supporter (for a flagged row's
+    email domain) loaded in one query each, not one per row."""
+    query = (
+        signatures_matching(spec)
+        .options(selectinload(Signature.pledge), selectinload(Signature.supporter))
+        .order_by(Signature.created_at.desc(), Signature.id.desc())
+    )
+    return list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+
+
+def ids_matching(spec: SignatureFilter) -> Select[int]:
+    """The ids of the signatures the list shows for this filter, for a review."""
+    return signatures_matching(spec).with_only_columns(Signature.id)
+
+
+def ids_among(chosen: list[int]) -> Select[int]:
+    """The ids of the chosen signatures that exist, for a review."""
+    return db.select(Signature.id).where(Signature.id.in_(chosen))
+
+
+def areas_with_signatures() -> list[str]:
+    return list(db.session.scalars(db.select(Signature.area_code).distinct()))

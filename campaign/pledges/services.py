@@ -1,19 +1,30 @@
-"""Signing and confirming: the rules, written into the caller's transaction."""
+"""Signing and confirming, and the sectors and pledges people sign: the rules, written
+into the caller's transaction.
+
+Changing what a pledge says (its title or statement) makes a new wording version; the
+words of each version are kept (PledgeWording), and consent records name the version
+each person signed (PRIV-03), so what someone agreed to can always be shown. Every
+change to a sector or pledge is audited; `actor` is None for the system (`flask demo`).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import delete, func, literal, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
+from campaign.accounts.models import User
+from campaign.audit import record
 from campaign.deliveries.kinds import KINDS
 from campaign.deliveries.models import Delivery
 from campaign.deliveries.services import queue_delivery
 from campaign.extensions import db, dialect_insert, rows_affected
 from campaign.pledges import tallies
-from campaign.pledges.models import Pledge, Signature
+from campaign.pledges.models import Pledge, PledgeWording, Sector, Signature
 from campaign.supporters.consent import Consent, record_consents, sign_form_version
 from campaign.supporters.models import AlertSubscription, Supporter
 from campaign.supporters.services import delete_orphans, email_hash
@@ -42,6 +53,20 @@ class PledgeClosed(Exception):
 
 class AlreadyConfirmed(Exception):
     """The signature was confirmed before."""
+
+
+class SlugTaken(Exception):
+    """Another sector or pledge already has this address."""
+
+
+class WordingChanged(Exception):
+    """Someone else saved new words for this pledge after it was read for this change."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Someone else changed this pledge’s wording while you were editing it. Their "
+            "version is in the wording history below: check it, then save yours again."
+        )
 
 
 def is_employer_address(email: str) -> bool:
@@ -221,3 +246,125 @@ def purge_unconfirmed(*, older_than: timedelta) -> int:
     )
     delete_orphans()
     return rows_affected(deleted)
+
+
+# --- sectors and pledges ----------------------------------------------------------------
+
+
+def create_sector(
+    *, actor: User | None, slug: str, name: str, description: str = "", position: int = 0
+) -> Sector:
+    sector = Sector(slug=slug, name=name, description=description, position=position)
+    db.session.add(sector)
+    _flush_unique()
+    record(actor=actor, action="sector.create", target=f"sector:{sector.id}", detail={"slug": slug})
+    return sector
+
+
+def edit_sector(*, actor: User | None, sector: Sector, **values: Any) -> list[str]:
+    """Apply the values that differ; returns the names of what changed."""
+    changed = _apply(sector, values)
+    if changed:
+        db.session.flush()
+        record(actor=actor, action="sector.update", target=f"sector:{sector.id}", detail=changed)
+    return sorted(changed)
+
+
+def create_pledge(
+    *,
+    actor: User | None,
+    sector: Sector,
+    slug: str,
+    title: str,
+    statement: str,
+    target: int,
+    is_open: bool = True,
+    position: int = 0,
+) -> Pledge:
+    pledge = Pledge(
+        slug=slug,
+        sector_id=sector.id,
+        title=title,
+        statement=statement,
+        target=target,
+        is_open=is_open,
+        position=position,
+    )
+    db.session.add(pledge)
+    _flush_unique()
+    _keep_wording(pledge)
+    record(actor=actor, action="pledge.create", target=f"pledge:{pledge.id}", detail={"slug": slug})
+    return pledge
+
+
+def edit_pledge(*, actor: User | None, pledge: Pledge, **values: Any) -> list[str]:
+    """Apply the values that differ; a new title or statement is a new wording version.
+    Returns the names of what changed. Raises WordingChanged if someone else saved new
+    words since the pledge was read (the caller rolls back and says so)."""
+    old_version = pledge.wording_version
+    old_words = (pledge.title, pledge.statement)
+    changed = _apply(pledge, values)
+    if "title" in changed or "statement" in changed:
+        _next_version(pledge, old_version)
+        _keep_wording(pledge, version=old_version, words=old_words)
+        _keep_wording(pledge)
+        changed["wording_version"] = {"from": old_version, "to": pledge.wording_version}
+    if changed:
+        db.session.flush()
+        record(actor=actor, action="pledge.update", target=f"pledge:{pledge.id}", detail=changed)
+    return sorted(changed)
+
+
+def _flush_unique() -> None:
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        raise SlugTaken("That address is already used: choose another.") from exc
+
+
+def _apply(obj: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """Set the attributes that differ; return what changed, from and to (long text is
+    summarised: the audit log needs to know it changed, the wording table keeps it)."""
+    changed: dict[str, Any] = {}
+    for name, value in values.items():
+        old = getattr(obj, name)
+        if old != value:
+            setattr(obj, name, value)
+            if isinstance(value, str) and len(value) > 80:
+                changed[name] = {"changed": True}
+            else:
+                changed[name] = {"from": old, "to": value}
+    return changed
+
+
+def _next_version(pledge: Pledge, current: int) -> None:
+    """Move the pledge on from wording version `current`, if it is still there. Of two
+    people saving new words at once, one gets the next version; the other is told (the
+    view locks the row on PostgreSQL, so there the second waits and builds on the first).
+    """
+    moved = db.session.execute(
+        update(Pledge)
+        .where(Pledge.id == pledge.id, Pledge.wording_version == current)
+        .values(wording_version=current + 1)
+    )
+    if rows_affected(moved) != 1:
+        raise WordingChanged()
+
+
+def _keep_wording(
+    pledge: Pledge, *, version: int | None = None, words: tuple[str, str] | None = None
+) -> None:
+    """Store a version's words once (older pledges may not have their first one yet)."""
+    version = pledge.wording_version if version is None else version
+    exists = db.session.scalar(
+        db.select(PledgeWording.id).filter_by(pledge_id=pledge.id, version=version)
+    )
+    if exists is None:
+        title, statement = words or (pledge.title, pledge.statement)
+        db.session.add(
+            PledgeWording(pledge_id=pledge.id, version=version, title=title, statement=statement)
+        )
+        try:
+            db.session.flush()
+        except IntegrityError as exc:  # the same version, stored by someone else just now
+            raise WordingChanged() from exc

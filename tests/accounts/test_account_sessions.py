@@ -29,6 +29,17 @@ def test_idle_timeout(client, make_user, sign_in, clock):
     assert "Your session has ended" in login
 
 
+def test_every_signed_in_page_keeps_the_session_alive(client, make_user, sign_in, clock):
+    """The admin area, the account settings and the sign-in pages all note activity,
+    each request restarting the idle clock."""
+    sign_in(make_user())
+    for path in ("/accounts/settings/", "/accounts/reauth", "/admin/pledges", "/admin/"):
+        clock.advance(minutes=29)
+        assert client.get(path).status_code == 200, path
+    clock.advance(minutes=31)
+    assert client.get("/accounts/settings/").status_code == 302
+
+
 def test_absolute_timeout_even_when_active(client, make_user, sign_in, clock):
     sign_in(make_user())
     for _ in range(40):  # busy all day: a request every 25 minutes

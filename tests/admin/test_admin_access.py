@@ -1,5 +1,6 @@
-"""Default-deny: every admin route in the URL map refuses anonymous visitors and every
-role below the one it needs; every admin form needs its CSRF token (SEC-07, STYLE rule 5)."""
+"""Default-deny in the admin area: every admin route in the URL map refuses every role
+below the one it declares, and every admin form needs its CSRF token (SEC-07, STYLE rule
+5). What holds for every protected blueprint is in tests/accounts/test_account_access.py."""
 
 from __future__ import annotations
 
@@ -7,24 +8,17 @@ import re
 
 import pytest
 
+from campaign.accounts.access import required_role
 from campaign.accounts.models import Invitation, User
-from campaign.admin.blueprint import required_role
 from campaign.audit import AuditLog
 from campaign.extensions import db
 from campaign.pledges.models import Pledge, Signature
+from tests.accounts.test_account_access import protected_routes
 
 
 def admin_routes(app):
     """(url, method, endpoint) for every admin rule, ids filled with real objects' ids."""
-    routes = []
-    for rule in app.url_map.iter_rules():
-        if not rule.endpoint.startswith("admin."):
-            continue
-        url = re.sub(r"<int:[a-z_]+>", "1", rule.rule)
-        assert "<" not in url, f"fill in the arguments of {rule.rule}"
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            routes.append((url, method, rule.endpoint))
-    return routes
+    return protected_routes(app, "admin")
 
 
 @pytest.fixture
@@ -54,19 +48,17 @@ def csrf_token(client, path="/accounts/login"):
     return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
 
 
-def test_every_admin_view_declares_the_role_it_needs(app):
+def test_every_admin_view_is_for_organisers_or_admins(app):
     routes = admin_routes(app)
     assert len(routes) >= 20
     assert {required_role(endpoint) for _, _, endpoint in routes} <= {"organiser", "admin"}
 
 
-def test_anonymous_visitors_are_sent_to_sign_in(app, client, world):
+def test_anonymous_visitors_change_nothing(app, client, world):
     token = csrf_token(client)
     before = snapshot()
     for url, method, _ in admin_routes(app):
-        response = client.open(url, method=method, data={"csrf_token": token})
-        assert response.status_code == 302, (method, url)
-        assert response.headers["Location"].startswith("/accounts/login"), (method, url)
+        assert client.open(url, method=method, data={"csrf_token": token}).status_code == 302
     db.session.expire_all()
     assert snapshot() == before
 
@@ -127,3 +119,25 @@ def test_every_admin_page_form_carries_a_csrf_token(app, client, world, sign_in)
                 forms_seen += 1
                 assert 'name="csrf_token"' in form, (url, form[:200])
     assert forms_seen >= 15
+
+
+def menu(client, url):
+    """The admin menu's links, as the page shows them."""
+    page = client.get(url).get_data(as_text=True)
+    start = page.index('<nav class="admin-nav"')
+    nav = page[start : page.index("</nav>", start)]
+    return re.findall(r'<a href="[^"]+"(?: aria-current="page")?>([^<]+)</a>', nav)
+
+
+def test_the_menu_shows_each_role_the_pages_it_may_open(app, make_user, sign_in):
+    """Built from what each view declares, so a link never leads to a refusal."""
+    browsers = {role: app.test_client() for role in ("coordinator", "organiser", "admin")}
+    for role, browser in browsers.items():
+        sign_in(make_user(f"{role}@example.org", role=role), with_client=browser)
+    everything = ["Dashboard", "Pledges", "Sectors", "Signatures", "Export", "Accounts"]
+    assert menu(browsers["admin"], "/admin/") == [*everything, "Audit log", "Your account"]
+    organiser = ["Dashboard", "Pledges", "Signatures", "Export", "Your account"]
+    assert menu(browsers["organiser"], "/admin/") == organiser
+    assert menu(browsers["organiser"], "/accounts/settings/") == organiser
+    assert menu(browsers["coordinator"], "/accounts/settings/") == ["Your account"]
+    assert menu(browsers["coordinator"], "/admin/") == ["Your account"]  # the refusal page

@@ -7,9 +7,9 @@ import re
 import threading
 import time
 
-from campaign.admin import content
 from campaign.audit import AuditLog
 from campaign.extensions import db
+from campaign.pledges import services
 from campaign.pledges.models import Pledge, PledgeWording, Sector
 from campaign.supporters.models import ConsentRecord
 from tests.accounts.conftest import post_form
@@ -179,7 +179,12 @@ def test_editing_a_sector(client, make_sector, make_user, sign_in):
     sign_in(make_user("ada@example.org", role="admin"))
     post_form(client, f"/admin/sectors/{sector.id}", {"name": "Health and care", "position": "2"})
     assert db.session.get(Sector, sector.id).name == "Health and care"
-    assert db.session.scalar(db.select(AuditLog.action).filter_by(target=f"sector:{sector.id}"))
+    entry = db.session.scalar(db.select(AuditLog).filter_by(action="sector.update"))
+    assert entry.target == f"sector:{sector.id}"
+    assert json.loads(entry.detail) == {
+        "name": {"from": "Health", "to": "Health and care"},
+        "position": {"from": 0, "to": 2},
+    }
 
 
 def test_the_cost_of_the_pledge_and_sector_lists_does_not_grow_with_sectors(
@@ -220,8 +225,8 @@ def test_two_organisers_changing_the_wording_at_once(
         forms.append({"csrf_token": token, **pledge_fields(pledge, statement=f"From {n}.")})
 
     # Both have read the pledge before either writes: the window in which two saves race.
-    save = content.update_pledge
-    monkeypatch.setattr(content, "update_pledge", lambda **kw: (time.sleep(0.5), save(**kw))[1])
+    save = services.edit_pledge
+    monkeypatch.setattr(services, "edit_pledge", lambda **kw: (time.sleep(0.5), save(**kw))[1])
     responses: list = [None, None]
 
     def press_save(n):
@@ -249,3 +254,18 @@ def test_two_organisers_changing_the_wording_at_once(
     assert {w.statement for w in versions[1:]} <= {"From 0.", "From 1."}
     assert pledge.wording_version == versions[-1].version
     assert pledge.statement == versions[-1].statement
+
+
+def test_demo_content_is_made_as_an_admin_would_make_it(app, client, make_user, sign_in):
+    """`flask demo` goes through the same service as the admin pages: each pledge has its
+    first wording version to show, and the log says the system created it."""
+    runner = app.test_cli_runner()
+    assert "Loaded 9 sectors" in runner.invoke(args=["demo"]).output
+    pledge = db.session.scalar(db.select(Pledge).filter_by(slug="gp-surgeries"))
+    sign_in(make_user("ada@example.org", role="admin"))
+
+    page = client.get(f"/admin/pledges/{pledge.id}").get_data(as_text=True)
+    assert "Wording history" in page and "Version 1 (current)" in page
+    log = client.get(f"/admin/audit?target=pledge:{pledge.id}").get_data(as_text=True)
+    assert "<td>Created a pledge</td>" in log
+    assert "already has sectors" in runner.invoke(args=["demo"]).output

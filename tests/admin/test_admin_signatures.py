@@ -6,7 +6,6 @@ import json
 import re
 from datetime import timedelta
 
-from campaign.admin import moderation
 from campaign.audit import AuditLog
 from campaign.extensions import db
 from campaign.pledges import bots
@@ -315,7 +314,7 @@ def test_every_reason_signing_can_flag_has_words(app):
         with app.test_request_context(environ_base={"REMOTE_ADDR": address}):
             reasons.append(bots.rate_limit_flag(email))
     assert reasons == ["", "rate-limit-ip", "rate-limit-domain"]
-    assert {reason: moderation.flag_reason_words(reason) for reason in reasons[1:]} == {
+    assert {reason: bots.flag_reason_words(reason) for reason in reasons[1:]} == {
         "rate-limit-ip": "many sign-ups from one network",
         "rate-limit-domain": "many sign-ups from one email domain",
     }

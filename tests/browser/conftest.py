@@ -239,7 +239,10 @@ _FOCUS_RECORDER = """() => {
         // From the border edge to the middle of the ring: negative when drawn inside.
         const away = offset + width / 2;
         const box = el.getClientRects()[0] || el.getBoundingClientRect();
-        const cx = box.left + box.width / 2, cy = box.top + box.height / 2;
+        // The middle of the part on screen: an element taller than the window (a long
+        // table's scroll box) is measured where its sides are seen.
+        const cx = (Math.max(box.left, 0) + Math.min(box.right, innerWidth)) / 2;
+        const cy = (Math.max(box.top, 0) + Math.min(box.bottom, innerHeight)) / 2;
         const points = [[box.left - away, cy], [box.right + away, cy],
                         [cx, box.top - away], [cx, box.bottom + away]]
             .filter(([x, y]) => x >= 0 && y >= 0 && x < innerWidth && y < innerHeight);

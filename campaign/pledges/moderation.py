@@ -17,20 +17,7 @@ from campaign.audit import record
 from campaign.extensions import db
 from campaign.pledges import tallies
 from campaign.pledges.models import Signature
-from campaign.supporters.models import Supporter
-
-# Why a sign-up was flagged, in the words organisers read. The codes are the rate-limit
-# names campaign.pledges.bots.rate_limit_flag stores in Signature.flag_reason (the words
-# belong beside them there; they live here until that module can take them). A code
-# with no words here is shown as it is.
-FLAG_REASONS: dict[str, str] = {
-    "rate-limit-ip": "many sign-ups from one network",
-    "rate-limit-domain": "many sign-ups from one email domain",
-}
-
-
-def flag_reason_words(code: str) -> str:
-    return FLAG_REASONS.get(code, code)
+from campaign.supporters.services import delete_orphans
 
 
 @dataclass(frozen=True)
@@ -84,23 +71,14 @@ def count_flagged(*, actor: User, ids: Select[Any], detail: dict[str, Any]) -> i
 
 
 def discard_flagged(*, actor: User, ids: Select[Any], detail: dict[str, Any]) -> int:
-    """Delete flagged signatures, and their supporters when nothing else of theirs is left."""
+    """Delete flagged signatures, and their supporters when nothing else needs them."""
     removed = db.session.execute(
         delete(Signature)
         .where(Signature.id.in_(_flagged_among(ids).scalar_subquery()))
         .returning(Signature.id, Signature.supporter_id)
         .execution_options(synchronize_session=False)
     ).all()
-    supporter_ids = {supporter_id for _, supporter_id in removed}
-    if supporter_ids:
-        still_signed = db.select(Signature.supporter_id).where(
-            Signature.supporter_id.in_(supporter_ids)
-        )
-        db.session.execute(
-            delete(Supporter)
-            .where(Supporter.id.in_(supporter_ids), Supporter.id.not_in(still_signed))
-            .execution_options(synchronize_session=False)
-        )
+    delete_orphans(among=[supporter_id for _, supporter_id in removed])
     signature_ids = [signature_id for signature_id, _ in removed]
     record(
         actor=actor,
