@@ -45,15 +45,6 @@ def site_domain() -> str:
     return urlsplit(current_app.config["SITE_URL"]).hostname or "localhost"
 
 
-def site_url(endpoint: str, **values: object) -> str:
-    """An absolute link on SITE_URL, built the same in a request or in a worker."""
-    site = urlsplit(current_app.config["SITE_URL"])
-    adapter = current_app.url_map.bind(
-        site.netloc, url_scheme=site.scheme or "https", script_name=site.path or "/"
-    )
-    return adapter.build(endpoint, values, force_external=True)
-
-
 def sender_for(stream: str) -> str:
     config = current_app.config
     return config.get(STREAM_SENDERS[stream]) or config["MAIL_DEFAULT_SENDER"]

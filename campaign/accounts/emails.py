@@ -7,21 +7,14 @@ from typing import Any
 
 from flask import current_app
 
+from campaign.accounts.links import invitation_url, reset_url
 from campaign.accounts.models import Invitation, PasswordReset, User
 from campaign.accounts.roles import ROLE_NAMES
 from campaign.deliveries.kinds import register_kind
 from campaign.deliveries.models import Delivery
-from campaign.email import Outgoing, build_email, site_url
+from campaign.email import Outgoing, build_email
 from campaign.extensions import db
-from campaign.tokens import make_token
-
-
-def invitation_url(invitation: Invitation) -> str:
-    return site_url("accounts.accept_invitation", token=make_token("invite", invitation.id))
-
-
-def reset_url(reset: PasswordReset) -> str:
-    return site_url("accounts.reset_password", token=make_token("reset", reset.id))
+from campaign.links import site_url
 
 
 def render_invite(delivery: Delivery) -> Outgoing | None:

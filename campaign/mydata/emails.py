@@ -6,11 +6,11 @@ from flask import current_app
 
 from campaign.deliveries.kinds import register_kind
 from campaign.deliveries.models import Delivery
-from campaign.email import Outgoing, build_email, site_url
+from campaign.email import Outgoing, build_email
 from campaign.extensions import db
-from campaign.supporters.links import manage_url
+from campaign.links import site_url
+from campaign.supporters.links import manage_url, stay_url
 from campaign.supporters.models import Supporter
-from campaign.tokens import make_token
 
 
 def render_manage_link(delivery: Delivery) -> Outgoing | None:
@@ -47,7 +47,7 @@ def render_reconfirm(delivery: Delivery) -> Outgoing | None:
         stream="transactional",
         headers={"Auto-Submitted": "auto-generated"},
         name=supporter.name,
-        stay_url=site_url("mydata.stay", token=make_token("stay", supporter.id)),
+        stay_url=stay_url(supporter),
         manage_url=manage_url(supporter),
         privacy_url=site_url("pages.privacy"),
         months=config["INACTIVE_RECONFIRM_MONTHS"],

@@ -42,11 +42,6 @@ class PreferencesForm(CookielessForm):
     frequency = RadioField("How often?", choices=FREQUENCY_CHOICES, default="immediate")
 
 
-class LinkButtonForm(CookielessForm):
-    """A button on a page reached from an emailed link (erase, stay): the signed token in
-    the address it posts to is the proof, so it needs no cookie."""
-
-
 def preferences_form(
     *, sectors: list[Sector], signatures: list[Signature], data: dict[str, Any] | None = None
 ) -> PreferencesForm:

@@ -6,15 +6,12 @@ from flask import current_app
 
 from campaign.deliveries.kinds import register_kind
 from campaign.deliveries.models import Delivery
-from campaign.email import Outgoing, build_email, site_url
+from campaign.email import Outgoing, build_email
 from campaign.extensions import db
+from campaign.links import site_url
+from campaign.pledges.links import confirm_url
 from campaign.pledges.models import Signature
 from campaign.supporters.links import manage_url
-from campaign.tokens import make_token
-
-
-def confirm_url(signature: Signature) -> str:
-    return site_url("pledges.confirm", token=make_token("confirm", signature.id))
 
 
 def _pledge_email(delivery: Delivery, *, template: str, subject: str) -> Outgoing | None:

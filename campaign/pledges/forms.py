@@ -86,8 +86,3 @@ class SignForm(CookielessForm):
             self.place = find_place(field.data or "")
         except PostcodeError as exc:
             raise ValidationError(str(exc)) from exc
-
-
-class ConfirmForm(CookielessForm):
-    """The button that confirms a signature (GET never does): the signed link it posts
-    to is the proof, so it needs no cookie."""
