@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response as BaseResponse
 
 from campaign.deliveries.tasks import wake_sender
+from campaign.email import STREAMS
 from campaign.extensions import csrf, db, limiter
 from campaign.forms import LinkButtonForm
 from campaign.links import BadLink, bad_link_page
@@ -24,7 +25,6 @@ from campaign.mydata.forms import RequestLinkForm, preferences_form
 from campaign.pledges.models import Sector
 from campaign.security import allow_cross_site
 from campaign.supporters.links import (
-    LIST_STREAMS,
     read_unsubscribe_link,
     supporter_from_manage_link,
     supporter_from_stay_link,
@@ -151,7 +151,7 @@ def stay(token: str) -> str:
 def unsubscribe(token: str) -> str:
     """GET shows a button (mail scanners open links); POST unsubscribes, idempotently."""
     supporter, stream = read_unsubscribe_link(token)
-    what = LIST_STREAMS[stream]
+    what = STREAMS[stream].unsubscribe_from
     form = LinkButtonForm()
     if not form.validate_on_submit():
         return render_template("mydata/unsubscribe.html", stream=what, form=form, token=token)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from campaign.email import LIST_STREAMS
 from campaign.extensions import db
 from campaign.links import BadLink, Link, site_url
 from campaign.supporters.models import Supporter
@@ -21,8 +22,6 @@ DAY = 24 * 3600
 MANAGE = Link("manage", max_age=lambda: int(current_app.config["MANAGE_LINK_MAX_AGE"]))
 STAY = Link("stay", max_age=lambda: (int(current_app.config["RECONFIRM_GRACE_DAYS"]) + 1) * DAY)
 UNSUBSCRIBE = Link("unsubscribe")
-# The streams one can unsubscribe from, and what unsubscribing stops.
-LIST_STREAMS = {"campaign": "campaign updates", "alerts": "agreement alerts"}
 
 
 def manage_url(supporter: Supporter) -> str:
