@@ -8,12 +8,14 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from campaign.forms import CookielessForm, FormToken, email_field
 from campaign.pledges.forms import DISPLAY_CHOICES
 from campaign.pledges.models import Sector, Signature
+from campaign.supporters.models import FREQUENCIES
 
-FREQUENCY_CHOICES = [
-    ("immediate", "As soon as something comes to light"),
-    ("daily", "A daily summary"),
-    ("weekly", "A weekly summary"),
-]
+FREQUENCY_WORDS = {
+    "immediate": "As soon as something comes to light",
+    "daily": "A daily summary",
+    "weekly": "A weekly summary",
+}
+FREQUENCY_CHOICES = [(frequency, FREQUENCY_WORDS[frequency]) for frequency in FREQUENCIES]
 
 
 class RequestLinkForm(CookielessForm):

@@ -10,12 +10,11 @@ from campaign.deliveries.models import Delivery
 from campaign.deliveries.services import queue_delivery
 from campaign.extensions import db
 from campaign.pledges.consent import CONSENT_VERSION, UPDATES_CONSENT, alerts_consent
-from campaign.pledges.models import Sector, Signature
-from campaign.supporters.models import AlertSubscription, Supporter
+from campaign.pledges.models import DISPLAYS, Sector, Signature
+from campaign.supporters.models import FREQUENCIES, AlertSubscription, Supporter
 from campaign.supporters.services import record_consent, supporter_by_email, suppress
 from campaign.timeutil import utcnow
 
-FREQUENCIES = ("immediate", "daily", "weekly")
 MANAGE_LINKS_PER_DAY = 3
 
 
@@ -105,7 +104,7 @@ def update_preferences(
 
     for signature in signatures_of(supporter):
         choice = display.get(signature.id, signature.display)
-        if choice != signature.display and choice in ("none", "initial", "full"):
+        if choice != signature.display and choice in DISPLAYS:
             signature.display = choice
             changed.append(f"what is shown for “{signature.pledge.title}”")
     keep(supporter)  # acting on the manage page answers "do you want to stay?"
