@@ -152,6 +152,12 @@ class CookielessForm(FlaskForm):
         csrf = False
 
 
+class LinkButtonForm(CookielessForm):
+    """Only a button, on a page reached from an emailed link (confirm a signature, erase,
+    stay, unsubscribe): the signed token in the address it posts to is the proof, so it
+    needs no cookie. GET shows it; only its POST acts (mail scanners open every link)."""
+
+
 def issue_form_token(purpose: str) -> str:
     """A signed, timestamped token naming the form it belongs to."""
     return make_token(f"form:{purpose}", int(time.time()))

@@ -11,9 +11,9 @@ from werkzeug.datastructures import MultiDict
 from wtforms import Form
 
 from campaign.accounts import services
-from campaign.email import site_url
 from campaign.extensions import db
 from campaign.forms import email_field, text_field
+from campaign.links import site_url
 
 accounts_cli = AppGroup("accounts", help="Organiser and admin accounts.")
 

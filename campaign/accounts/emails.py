@@ -7,24 +7,17 @@ from typing import Any
 
 from flask import current_app
 
+from campaign.accounts.links import invitation_url, reset_url
 from campaign.accounts.models import Invitation, PasswordReset, User
 from campaign.accounts.roles import ROLE_NAMES
 from campaign.deliveries.kinds import register_kind
 from campaign.deliveries.models import Delivery
-from campaign.email import Outgoing, build_email, site_url
+from campaign.email import Draft
 from campaign.extensions import db
-from campaign.tokens import make_token
+from campaign.links import site_url
 
 
-def invitation_url(invitation: Invitation) -> str:
-    return site_url("accounts.accept_invitation", token=make_token("invite", invitation.id))
-
-
-def reset_url(reset: PasswordReset) -> str:
-    return site_url("accounts.reset_password", token=make_token("reset", reset.id))
-
-
-def render_invite(delivery: Delivery) -> Outgoing | None:
+def render_invite(delivery: Delivery) -> Draft | None:
     invitation = db.session.get(Invitation, delivery.source_id)
     if invitation is None or invitation.accepted_at or invitation.revoked_at:
         return None  # withdrawn or replaced since it was queued
@@ -32,8 +25,6 @@ def render_invite(delivery: Delivery) -> Outgoing | None:
     inviter = invitation.invited_by
     common: dict[str, Any] = {
         "to": invitation.email,
-        "stream": "transactional",
-        "headers": {"Auto-Submitted": "auto-generated"},
         "inviter": (inviter.name or inviter.email) if inviter else "An admin",
         "role_name": ROLE_NAMES.get(invitation.role, invitation.role),
         "login_url": site_url("accounts.login"),
@@ -41,13 +32,13 @@ def render_invite(delivery: Delivery) -> Outgoing | None:
     }
     if existing is not None:
         # Same answer to the admin either way; only the address's owner learns this.
-        return build_email(
+        return Draft(
             "accounts/email/invite_existing",
             subject=f"You already have an account with {current_app.config['ORG_NAME']}",
             **common,
         )
     hours = int(current_app.config["INVITE_MAX_AGE"]) // 3600
-    return build_email(
+    return Draft(
         "accounts/email/invite",
         subject=f"You're invited to help run {current_app.config['ORG_NAME']}",
         invite_url=invitation_url(invitation),
@@ -56,17 +47,15 @@ def render_invite(delivery: Delivery) -> Outgoing | None:
     )
 
 
-def render_reset(delivery: Delivery) -> Outgoing | None:
+def render_reset(delivery: Delivery) -> Draft | None:
     reset = db.session.get(PasswordReset, delivery.source_id)
     if reset is None or reset.used_at is not None or not reset.user.active:
         return None
-    return build_email(
+    return Draft(
         "accounts/email/reset",
         to=reset.user.email,
         to_name=reset.user.name,
         subject="Reset your password",
-        stream="transactional",
-        headers={"Auto-Submitted": "auto-generated"},
         name=reset.user.name,
         reset_url=reset_url(reset),
         max_age_minutes=int(current_app.config["RESET_MAX_AGE"]) // 60,

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, column
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from campaign.accounts.roles import ROLES
 from campaign.extensions import Model
 from campaign.timeutil import utcnow
 
@@ -34,9 +35,7 @@ class User(Model):
     enrolled_at: Mapped[datetime | None] = mapped_column()
     last_login_at: Mapped[datetime | None] = mapped_column()
 
-    __table_args__ = (
-        CheckConstraint("role IN ('coordinator', 'organiser', 'admin')", name="role_choice"),
-    )
+    __table_args__ = (CheckConstraint(column("role").in_(ROLES), name="role_choice"),)
 
     # Flask-Login: the session cookie names an AccountSession, not the user (see sessions.py).
     session_key: str = ""
@@ -103,7 +102,10 @@ class Invitation(Model):
 
     invited_by: Mapped[User | None] = relationship()
 
-    __table_args__ = (Index("ix_invitation_email", "email"),)
+    __table_args__ = (
+        Index("ix_invitation_email", "email"),
+        CheckConstraint(column("role").in_(ROLES), name="role_choice"),
+    )
 
 
 class PasswordReset(Model):

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -18,7 +17,7 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from campaign.accounts import services, sessions, throttle, totp
+from campaign.accounts import links, services, sessions, throttle, totp
 from campaign.accounts.access import home_url, safe_next
 from campaign.accounts.forms import (
     AcceptInvitationForm,
@@ -30,14 +29,15 @@ from campaign.accounts.forms import (
     ReauthForm,
     ResetRequestForm,
 )
-from campaign.accounts.models import Invitation, PasswordReset, User
+from campaign.accounts.models import User
 from campaign.accounts.roles import ROLE_NAMES, has_role
 from campaign.audit import record
 from campaign.deliveries.tasks import wake_sender
 from campaign.extensions import db
-from campaign.tokens import BadToken, read_token
+from campaign.links import BadLink, bad_link_page
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
+bp.register_error_handler(BadLink, bad_link_page)
 
 STEP_SECONDS = 10 * 60  # to enter the code after the password, or to finish enrolling
 CODE_TRIES = 3  # wrong codes before the password must be entered again
@@ -209,19 +209,9 @@ def enrol() -> Response | tuple[str, int]:
 # --- invitations -----------------------------------------------------------------------
 
 
-def _from_token(purpose: str, token: str, model: type[Any], max_age_setting: str) -> Any:
-    try:
-        object_id = read_token(purpose, token, max_age=int(current_app.config[max_age_setting]))
-    except BadToken:
-        return None
-    return db.session.get(model, object_id) if isinstance(object_id, int) else None
-
-
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str) -> Response | tuple[str, int]:
-    invitation: Invitation | None = _from_token("invite", token, Invitation, "INVITE_MAX_AGE")
-    if invitation is None or not services.invitation_is_open(invitation):
-        return _page("link_problem", 410, what="invitation")
+    invitation = links.open_invitation(token)
     form = AcceptInvitationForm()
     if not form.validate_on_submit():
         return _page("invitation", 422 if form.errors else 200, form=form, invitation=invitation)
@@ -234,9 +224,9 @@ def accept_invitation(token: str) -> Response | tuple[str, int]:
         db.session.rollback()
         form.password.errors = [str(exc)]
         return _page("invitation", 422, form=form, invitation=invitation)
-    except services.AccountError:
+    except services.AccountError as exc:
         db.session.rollback()
-        return _page("link_problem", 410, what="invitation")
+        raise BadLink(links.INVITATION, "used") from exc
     db.session.commit()
     if current_user.is_authenticated:
         sessions.end_session(current_user)
@@ -269,9 +259,7 @@ def reset_sent() -> tuple[str, int]:
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str) -> Response | tuple[str, int]:
-    reset: PasswordReset | None = _from_token("reset", token, PasswordReset, "RESET_MAX_AGE")
-    if reset is None or not services.reset_is_open(reset) or not reset.user.active:
-        return _page("link_problem", 410, what="reset")
+    reset = links.open_reset(token)
     form = NewPasswordForm()
     if not form.validate_on_submit():
         return _page("reset", 422 if form.errors else 200, form=form)

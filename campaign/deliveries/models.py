@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, column
 from sqlalchemy.orm import Mapped, mapped_column
 
+from campaign.email import STREAM_NAMES
 from campaign.extensions import Model
 from campaign.timeutil import utcnow
 
@@ -45,4 +46,6 @@ class Delivery(Model):
         UniqueConstraint("kind", "source_id", "supporter_id", "seq"),
         Index("ix_delivery_due", "status", "next_attempt_at"),
         Index("ix_delivery_supporter", "supporter_id"),
+        CheckConstraint(column("status").in_(STATUSES), name="status_choice"),
+        CheckConstraint(column("stream").in_(STREAM_NAMES), name="stream_choice"),
     )

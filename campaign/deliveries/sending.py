@@ -172,7 +172,7 @@ def send_one(delivery: Delivery, transport: Transport, report: SendReport) -> No
         # would stop sign-ups, is held while the relay takes its time.
         with db.session.no_autoflush:
             suppressed = supporter is not None and is_suppressed(supporter, stream=delivery.stream)
-            outgoing = None if suppressed or kind is None else kind.render(delivery)
+            outgoing = None if suppressed or kind is None else kind.build(delivery)
     except Exception as exc:  # a message that cannot be built must not block the queue
         log.warning("Delivery %s could not be built: %s", delivery.id, type(exc).__name__)
         _fail(delivery, f"could not build the message: {type(exc).__name__}", report)

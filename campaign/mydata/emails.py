@@ -1,4 +1,4 @@
-"""The manage-your-data link email."""
+"""The manage-your-data link email, and "do you want to stay?" for inactive supporters."""
 
 from __future__ import annotations
 
@@ -6,24 +6,22 @@ from flask import current_app
 
 from campaign.deliveries.kinds import register_kind
 from campaign.deliveries.models import Delivery
-from campaign.email import Outgoing, build_email, site_url
+from campaign.email import Draft
 from campaign.extensions import db
-from campaign.supporters.links import manage_url
+from campaign.links import site_url
+from campaign.supporters.links import manage_url, stay_url
 from campaign.supporters.models import Supporter
-from campaign.tokens import make_token
 
 
-def render_manage_link(delivery: Delivery) -> Outgoing | None:
+def render_manage_link(delivery: Delivery) -> Draft | None:
     supporter = db.session.get(Supporter, delivery.source_id)
     if supporter is None:
         return None
-    return build_email(
+    return Draft(
         "mydata/email/manage_link",
         to=supporter.email,
         to_name=supporter.name,
         subject="Your link to manage your data",
-        stream="transactional",
-        headers={"Auto-Submitted": "auto-generated"},
         name=supporter.name,
         manage_url=manage_url(supporter),
         privacy_url=site_url("pages.privacy"),
@@ -34,20 +32,18 @@ def render_manage_link(delivery: Delivery) -> Outgoing | None:
 register_kind("manage_link", stream="transactional", render=render_manage_link)
 
 
-def render_reconfirm(delivery: Delivery) -> Outgoing | None:
+def render_reconfirm(delivery: Delivery) -> Draft | None:
     supporter = db.session.get(Supporter, delivery.source_id)
     if supporter is None or supporter.reconfirm_requested_at is None:
         return None  # erased, or they came back before the email went
     config = current_app.config
-    return build_email(
+    return Draft(
         "mydata/email/reconfirm",
         to=supporter.email,
         to_name=supporter.name,
         subject="Do you want to stay on the Frontline list?",
-        stream="transactional",
-        headers={"Auto-Submitted": "auto-generated"},
         name=supporter.name,
-        stay_url=site_url("mydata.stay", token=make_token("stay", supporter.id)),
+        stay_url=stay_url(supporter),
         manage_url=manage_url(supporter),
         privacy_url=site_url("pages.privacy"),
         months=config["INACTIVE_RECONFIRM_MONTHS"],

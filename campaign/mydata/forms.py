@@ -8,12 +8,14 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from campaign.forms import CookielessForm, FormToken, email_field
 from campaign.pledges.forms import DISPLAY_CHOICES
 from campaign.pledges.models import Sector, Signature
+from campaign.supporters.models import FREQUENCIES
 
-FREQUENCY_CHOICES = [
-    ("immediate", "As soon as something comes to light"),
-    ("daily", "A daily summary"),
-    ("weekly", "A weekly summary"),
-]
+FREQUENCY_WORDS = {
+    "immediate": "As soon as something comes to light",
+    "daily": "A daily summary",
+    "weekly": "A weekly summary",
+}
+FREQUENCY_CHOICES = [(frequency, FREQUENCY_WORDS[frequency]) for frequency in FREQUENCIES]
 
 
 class RequestLinkForm(CookielessForm):
@@ -40,11 +42,6 @@ class PreferencesForm(CookielessForm):
         "Email me when a new data-sharing agreement comes to light affecting:", coerce=int
     )
     frequency = RadioField("How often?", choices=FREQUENCY_CHOICES, default="immediate")
-
-
-class LinkButtonForm(CookielessForm):
-    """A button on a page reached from an emailed link (erase, stay): the signed token in
-    the address it posts to is the proof, so it needs no cookie."""
 
 
 def preferences_form(

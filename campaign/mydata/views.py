@@ -14,44 +14,24 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse
 
 from campaign.deliveries.tasks import wake_sender
+from campaign.email import STREAMS
 from campaign.extensions import csrf, db, limiter
+from campaign.forms import LinkButtonForm
+from campaign.links import BadLink, bad_link_page
 from campaign.mydata.export import export_csv, export_data
-from campaign.mydata.forms import LinkButtonForm, RequestLinkForm, preferences_form
+from campaign.mydata.forms import RequestLinkForm, preferences_form
 from campaign.mydata.services import request_manage_link
 from campaign.pledges.models import Sector
 from campaign.security import allow_cross_site
 from campaign.supporters import services
-from campaign.supporters.models import Supporter
-from campaign.tokens import BadToken, ExpiredToken, read_token
+from campaign.supporters.links import (
+    read_unsubscribe_link,
+    supporter_from_manage_link,
+    supporter_from_stay_link,
+)
 
 bp = Blueprint("mydata", __name__)
-
-
-class LinkProblem(Exception):
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-
-
-@bp.errorhandler(LinkProblem)
-def link_problem(error: LinkProblem) -> tuple[str, int]:
-    status = 410 if error.reason == "expired" else 404
-    return render_template("mydata/link_problem.html", reason=error.reason), status
-
-
-def get_supporter_or_404(token: str) -> Supporter:
-    """The supporter an emailed manage link names; a clear page if it can't be used."""
-    try:
-        supporter_id = read_token(
-            "manage", token, max_age=current_app.config["MANAGE_LINK_MAX_AGE"]
-        )
-    except ExpiredToken as exc:
-        raise LinkProblem("expired") from exc
-    except BadToken as exc:
-        raise LinkProblem("invalid") from exc
-    supporter = db.session.get(Supporter, supporter_id) if isinstance(supporter_id, int) else None
-    if supporter is None:
-        raise LinkProblem("gone")
-    return supporter
+bp.register_error_handler(BadLink, bad_link_page)
 
 
 # The pages of this blueprint set no cookie (SEC-05): their forms are CookielessForms,
@@ -84,7 +64,7 @@ def _sectors() -> list[Sector]:
 @bp.route("/my-data/<token>", methods=["GET", "POST"])
 @csrf.exempt
 def manage(token: str) -> str | BaseResponse:
-    supporter = get_supporter_or_404(token)
+    supporter = supporter_from_manage_link(token)
     signatures = services.signatures_of(supporter)
     current = {
         "wants_updates": supporter.wants_updates,
@@ -123,7 +103,7 @@ def _download(body: str, *, mimetype: str, filename: str) -> Response:
 
 @bp.get("/my-data/<token>/frontline-data.json")
 def export_json(token: str) -> Response:
-    data = export_data(get_supporter_or_404(token))
+    data = export_data(supporter_from_manage_link(token))
     return _download(
         json.dumps(data, indent=2, ensure_ascii=False),
         mimetype="application/json",
@@ -133,14 +113,14 @@ def export_json(token: str) -> Response:
 
 @bp.get("/my-data/<token>/frontline-data.csv")
 def export_csv_file(token: str) -> Response:
-    data = export_data(get_supporter_or_404(token))
+    data = export_data(supporter_from_manage_link(token))
     return _download(export_csv(data), mimetype="text/csv", filename="frontline-data.csv")
 
 
 @bp.route("/my-data/<token>/erase", methods=["GET", "POST"])
 @csrf.exempt
 def erase(token: str) -> str:
-    supporter = get_supporter_or_404(token)
+    supporter = supporter_from_manage_link(token)
     form = LinkButtonForm()
     if form.validate_on_submit():
         services.erase(supporter=supporter)
@@ -151,18 +131,9 @@ def erase(token: str) -> str:
 
 @bp.route("/my-data/stay/<token>", methods=["GET", "POST"])
 @csrf.exempt
-def stay(token: str) -> str | tuple[str, int]:
+def stay(token: str) -> str:
     """The answer to "do you want to stay?": GET shows the button, POST keeps them."""
-    grace = current_app.config["RECONFIRM_GRACE_DAYS"] + 1
-    try:
-        supporter_id = read_token("stay", token, max_age=grace * 86400)
-    except ExpiredToken:
-        return render_template("mydata/link_problem.html", reason="expired"), 410
-    except BadToken:
-        return render_template("mydata/link_problem.html", reason="invalid"), 404
-    supporter = db.session.get(Supporter, supporter_id) if isinstance(supporter_id, int) else None
-    if supporter is None:
-        return render_template("mydata/link_problem.html", reason="gone"), 404
+    supporter = supporter_from_stay_link(token)
     form = LinkButtonForm()
     if form.validate_on_submit():
         services.keep_on_list(supporter=supporter)
@@ -171,24 +142,17 @@ def stay(token: str) -> str | tuple[str, int]:
     return render_template("mydata/stay.html", form=form, token=token)
 
 
-STREAM_NAMES = {"campaign": "campaign updates", "alerts": "agreement alerts"}
-
-
 @bp.route("/u/<token>", methods=["GET", "POST"])
 @csrf.exempt  # one-click unsubscribe from mail clients (RFC 8058): the signed token suffices
 @allow_cross_site  # … and they post it from their own servers or webmail pages
-def unsubscribe(token: str) -> tuple[str, int] | str:
+def unsubscribe(token: str) -> str:
     """GET shows a button (mail scanners open links); POST unsubscribes, idempotently."""
-    try:
-        supporter_id, stream = read_token("unsubscribe", token)
-    except (BadToken, TypeError, ValueError):
-        return render_template("mydata/link_problem.html", reason="invalid"), 404
-    if stream not in STREAM_NAMES:
-        return render_template("mydata/link_problem.html", reason="invalid"), 404
-    supporter = db.session.get(Supporter, supporter_id)
-    if request.method == "GET":
-        return render_template("mydata/unsubscribe.html", stream=STREAM_NAMES[stream], token=token)
+    supporter, stream = read_unsubscribe_link(token)
+    what = STREAMS[stream].unsubscribe_from
+    form = LinkButtonForm()
+    if not form.validate_on_submit():
+        return render_template("mydata/unsubscribe.html", stream=what, form=form, token=token)
     if supporter is not None:
         services.unsubscribe(supporter=supporter, stream=stream)
         db.session.commit()
-    return render_template("mydata/unsubscribed.html", stream=STREAM_NAMES[stream])
+    return render_template("mydata/unsubscribed.html", stream=what)

@@ -6,30 +6,25 @@ from flask import current_app
 
 from campaign.deliveries.kinds import register_kind
 from campaign.deliveries.models import Delivery
-from campaign.email import Outgoing, build_email, site_url
+from campaign.email import Draft
 from campaign.extensions import db
+from campaign.links import site_url
+from campaign.pledges.links import confirm_url
 from campaign.pledges.models import Signature
 from campaign.supporters.links import manage_url
-from campaign.tokens import make_token
 
 
-def confirm_url(signature: Signature) -> str:
-    return site_url("pledges.confirm", token=make_token("confirm", signature.id))
-
-
-def _pledge_email(delivery: Delivery, *, template: str, subject: str) -> Outgoing | None:
+def _pledge_email(delivery: Delivery, *, template: str, subject: str) -> Draft | None:
     signature = db.session.get(Signature, delivery.source_id)
     if signature is None or signature.supporter is None:  # erased or expired since queued
         return None
     pledge = signature.pledge
     supporter = signature.supporter
-    return build_email(
+    return Draft(
         template,
         to=supporter.email,
         to_name=supporter.name,
         subject=subject,
-        stream="transactional",
-        headers={"Auto-Submitted": "auto-generated"},
         signature=signature,
         pledge=pledge,
         name=supporter.name,
@@ -41,11 +36,11 @@ def _pledge_email(delivery: Delivery, *, template: str, subject: str) -> Outgoin
     )
 
 
-def render_confirm(delivery: Delivery) -> Outgoing | None:
+def render_confirm(delivery: Delivery) -> Draft | None:
     return _pledge_email(delivery, template="pledges/email/confirm", subject="Confirm your pledge")
 
 
-def render_already_signed(delivery: Delivery) -> Outgoing | None:
+def render_already_signed(delivery: Delivery) -> Draft | None:
     return _pledge_email(
         delivery,
         template="pledges/email/already_signed",

@@ -15,6 +15,7 @@ from campaign.forms import (
     text_field,
 )
 from campaign.geo import Place, PostcodeError, find_place
+from campaign.pledges.models import DISPLAYS
 
 
 def no_links(form: Any, field: Any) -> None:
@@ -23,11 +24,12 @@ def no_links(form: Any, field: Any) -> None:
         raise ValidationError("Enter just your name, without links or email addresses.")
 
 
-DISPLAY_CHOICES = [
-    ("none", "Nothing: count me, but show no name"),
-    ("initial", "My first name and last initial"),
-    ("full", "My full name"),
-]
+DISPLAY_WORDS = {
+    "none": "Nothing: count me, but show no name",
+    "initial": "My first name and last initial",
+    "full": "My full name",
+}
+DISPLAY_CHOICES = [(display, DISPLAY_WORDS[display]) for display in DISPLAYS]
 
 
 class SignForm(CookielessForm):
@@ -86,8 +88,3 @@ class SignForm(CookielessForm):
             self.place = find_place(field.data or "")
         except PostcodeError as exc:
             raise ValidationError(str(exc)) from exc
-
-
-class ConfirmForm(CookielessForm):
-    """The button that confirms a signature (GET never does): the signed link it posts
-    to is the proof, so it needs no cookie."""

@@ -3,14 +3,19 @@ from __future__ import annotations
 import unicodedata
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, column
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.extensions import Model
 from campaign.supporters.models import Supporter
 from campaign.timeutil import utcnow
 
-DISPLAY_CHOICES = ("none", "initial", "full")
+# The fixed sets of values below, each the one source for its column's check constraint
+# and for the code that offers or checks the values.
+DISPLAYS = ("none", "initial", "full")  # what of a signer's name is public
+# Why a sign-up was flagged: the rate limits of campaign.pledges.bots ("" when it was not).
+FLAG_REASON_CODES = ("rate-limit-ip", "rate-limit-domain")
+TALLY_KINDS = ("total", "area", "day")
 
 
 def _is_letter(char: str) -> bool:
@@ -101,7 +106,10 @@ class Signature(Model):
 
     __table_args__ = (
         UniqueConstraint("pledge_id", "supporter_id"),
-        CheckConstraint("display IN ('none', 'initial', 'full')", name="display_choice"),
+        CheckConstraint(column("display").in_(DISPLAYS), name="display_choice"),
+        CheckConstraint(
+            column("flag_reason").in_(("", *FLAG_REASON_CODES)), name="flag_reason_choice"
+        ),
         Index("ix_signature_pledge_confirmed", "pledge_id", "confirmed_at"),
         Index("ix_signature_confirmed_at", "confirmed_at"),
         Index("ix_signature_supporter", "supporter_id"),
@@ -137,7 +145,10 @@ class Tally(Model):
     shard: Mapped[int] = mapped_column(default=0)
     count: Mapped[int] = mapped_column(default=0)
 
-    __table_args__ = (UniqueConstraint("kind", "pledge_id", "key", "shard"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "pledge_id", "key", "shard"),
+        CheckConstraint(column("kind").in_(TALLY_KINDS), name="kind_choice"),
+    )
 
 
 class PledgeWording(Model):

@@ -5,14 +5,16 @@ from werkzeug.wrappers import Response
 
 from campaign.deliveries.tasks import wake_sender
 from campaign.extensions import csrf, db
-from campaign.pledges import bots, queries, services
+from campaign.forms import LinkButtonForm
+from campaign.links import BadLink, bad_link_page
+from campaign.pledges import bots, links, queries, services
 from campaign.pledges.chart import growth_svg
-from campaign.pledges.forms import ConfirmForm, SignForm
-from campaign.pledges.models import Pledge, Signature
+from campaign.pledges.forms import SignForm
+from campaign.pledges.models import Pledge
 from campaign.supporters.consent import PLEDGE_CONSENT, UPDATES_CONSENT, alerts_consent
-from campaign.tokens import BadToken, ExpiredToken, read_token
 
 bp = Blueprint("pledges", __name__)
+bp.register_error_handler(BadLink, bad_link_page)
 
 
 def get_pledge_or_404(slug: str) -> Pledge:
@@ -120,26 +122,12 @@ def thanks(slug: str) -> str:
     return render_template("pledges/thanks.html", pledge=pledge, dev_outbox=dev_outbox)
 
 
-def _signature_from_token(token: str) -> Signature | None:
-    max_age = current_app.config["CONFIRM_TOKEN_MAX_AGE"]
-    signature_id = read_token("confirm", token, max_age=max_age)
-    return db.session.get(Signature, signature_id) if isinstance(signature_id, int) else None
-
-
 @bp.route("/confirm/<token>", methods=["GET", "POST"])
 @csrf.exempt  # a cookieless form: the signed link it posts to is the proof
-def confirm(token: str) -> tuple[str, int] | str:
+def confirm(token: str) -> str:
     """GET shows a button (mail scanners follow links); only the POST confirms."""
-    try:
-        signature = _signature_from_token(token)
-    except ExpiredToken:
-        return render_template("pledges/confirm_problem.html", reason="expired"), 410
-    except BadToken:
-        return render_template("pledges/confirm_problem.html", reason="invalid"), 404
-    if signature is None:
-        return render_template("pledges/confirm_problem.html", reason="gone"), 404
-
-    form = ConfirmForm()
+    signature = links.signature_from_link(token)
+    form = LinkButtonForm()
     if signature.confirmed_at is not None:
         return render_template(
             "pledges/confirmed.html",

@@ -2,11 +2,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, column
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.extensions import Model
 from campaign.timeutil import utcnow
+
+# The fixed sets of values below, each the one source for its column's check constraint
+# and for the code that offers or checks the values.
+FREQUENCIES = ("immediate", "daily", "weekly")  # of agreement alerts
+CONSENT_CHANNELS = ("sign form", "manage page", "unsubscribe link")  # where consent changed
+SUPPRESSION_REASONS = ("unsubscribed", "erased", "bounced", "complaint")
 
 
 class Supporter(Model):
@@ -46,6 +52,10 @@ class AlertSubscription(Model):
 
     supporter: Mapped[Supporter] = relationship(back_populates="alert_subscriptions")
 
+    __table_args__ = (
+        CheckConstraint(column("frequency").in_(FREQUENCIES), name="frequency_choice"),
+    )
+
 
 class ConsentRecord(Model):
     """Append-only history of each consent given or withdrawn (PRIV-03)."""
@@ -61,15 +71,22 @@ class ConsentRecord(Model):
     granted: Mapped[bool]
     wording_version: Mapped[str] = mapped_column(String(160))  # consent-N/pledge-<slug>-vN
     text_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the exact text shown
-    channel: Mapped[str] = mapped_column(String(40))  # sign form, preferences, unsubscribe…
+    channel: Mapped[str] = mapped_column(String(40))  # one of CONSENT_CHANNELS
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    __table_args__ = (Index("ix_consent_record_supporter", "supporter_id", "at"),)
+    __table_args__ = (
+        Index("ix_consent_record_supporter", "supporter_id", "at"),
+        CheckConstraint(column("channel").in_(CONSENT_CHANNELS), name="channel_choice"),
+    )
 
 
 class Suppression(Model):
     """Addresses we must never mail again, kept only as a keyed hash."""
 
     email_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    reason: Mapped[str] = mapped_column(String(40))  # unsubscribed, erased, bounced, complaint
+    reason: Mapped[str] = mapped_column(String(40))  # one of SUPPRESSION_REASONS
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(column("reason").in_(SUPPRESSION_REASONS), name="reason_choice"),
+    )

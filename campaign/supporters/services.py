@@ -16,15 +16,14 @@ from sqlalchemy import ColumnElement, case, delete, func, or_, update
 from campaign.deliveries.models import Delivery
 from campaign.deliveries.services import queue_delivery
 from campaign.extensions import db, dialect_insert
-from campaign.pledges.models import DISPLAY_CHOICES, Sector, Signature
+from campaign.pledges.models import DISPLAYS, Sector, Signature
 from campaign.supporters.consent import Consent, record_consents
-from campaign.supporters.models import AlertSubscription, Supporter, Suppression
+from campaign.supporters.models import FREQUENCIES, AlertSubscription, Supporter, Suppression
 from campaign.timeutil import utcnow
 
 GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
 # Reasons that stop even transactional mail: the address does not work or complained.
 HARD_SUPPRESSION = {"bounced", "complaint"}
-FREQUENCIES = ("immediate", "daily", "weekly")
 ORPHAN_BATCH = 500  # supporters per statement: well inside any database's parameter limit
 
 
@@ -140,7 +139,7 @@ def update_preferences(
 
     for signature in signatures_of(supporter):
         choice = display.get(signature.id, signature.display)
-        if choice != signature.display and choice in DISPLAY_CHOICES:
+        if choice != signature.display and choice in DISPLAYS:
             signature.display = choice
             changed.append(f"what is shown for “{signature.pledge.title}”")
     record_consents(supporter_id=supporter.id, consents=consents, channel="manage page")
